@@ -1,0 +1,44 @@
+# shopbot: `make run` starts the assistant, `make test` runs the tests.
+# Both set up what is missing (venv, install, trained model) and skip what is up to date.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.shopbot-installed
+MODEL := models/shopbot.tar.gz
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export RASA_TELEMETRY_ENABLED ?= false
+
+.PHONY: run test setup model bench-nlu lint clean-venv help
+
+help:
+	@echo "make run        set up if needed, then start the assistant (Rasa server + action server)"
+	@echo "make test       set up if needed, then run the test suite"
+	@echo "make model      (re)train the Rasa model when its data or config changed"
+	@echo "make bench-nlu  benchmark DIET vs the LoRA classifier (writes reports/nlu_benchmark.*)"
+
+setup: $(STAMP)
+
+# Reinstall only when the lock, the project metadata or the install script change.
+$(STAMP): requirements.lock pyproject.toml scripts/setup_venv.sh
+	@scripts/setup_venv.sh "$(VENV)"
+	@touch $(STAMP)
+
+model: $(STAMP)
+	@$(PY) -m bot.model_build --out $(MODEL)
+
+run: model
+	@scripts/run.sh "$(VENV)" "$(MODEL)"
+
+test: $(STAMP)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+bench-nlu: $(STAMP)
+	@$(PY) -m finetune.bench_nlu $(BENCH_ARGS)
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check bot actions retrieval finetune tests
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,64 @@
+"""A terminal chat with a running shopbot through Rasa's REST channel."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+
+def send(url: str, sender: str, text: str, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """POST one message to the REST webhook and return the bot's messages."""
+    body = json.dumps({"sender": sender, "message": text}).encode("utf-8")
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        payload = json.loads(response.read().decode("utf-8"))
+    return payload if isinstance(payload, list) else []
+
+
+def render(message: dict[str, Any]) -> str:
+    """Format one bot message (text, buttons, image) for the terminal."""
+    lines = []
+    if message.get("text"):
+        lines.append(f"bot> {message['text']}")
+    for button in message.get("buttons") or []:
+        lines.append(f"     [{button.get('title')}]  (type: {button.get('payload')})")
+    if message.get("image"):
+        lines.append(f"     image: {message['image']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Read lines from the terminal, send them, print the replies; /quit or Ctrl-D ends."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
+    parser.add_argument("--sender", default=f"terminal-{uuid.uuid4().hex[:8]}")
+    args = parser.parse_args(argv)
+    out = sys.stdout
+    out.write("Chat with shopbot (type /quit or press Ctrl-D to leave).\n")
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            out.write("\n")
+            return 0
+        if text.strip() in {"/quit", "/exit"}:
+            return 0
+        try:
+            replies = send(args.url, args.sender, text)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            out.write(f"(could not reach shopbot at {args.url}: {exc})\n")
+            continue
+        for message in replies:
+            out.write(render(message) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""NLU benchmark: Rasa's stock DIET pipeline vs the LoRA component, trained and tested on the same splits.
+
+Both pipelines are trained with ``rasa.model_training.train_nlu`` and queried through a loaded Rasa ``Agent``,
+so training time and parse latency include everything Rasa does for a message. Writes
+``reports/nlu_benchmark.json`` and ``reports/nlu_benchmark.md``.
+
+Usage: ``python -m finetune.bench_nlu [--datasets bitext bitext_cross banking77] [--pipelines diet lora]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from finetune.bench_report import render_markdown, summarise_latency
+from finetune.metrics import accuracy, expected_calibration_error, macro_f1
+
+logger = logging.getLogger(__name__)
+
+DATASETS = ("bitext", "bitext_cross", "banking77")
+PIPELINES = ("diet", "lora")
+LATENCY_SAMPLES = 300
+
+# Rasa's default pipeline (what `rasa init` writes), intent-only: the stock baseline.
+DIET_PIPELINE: list[dict[str, Any]] = [
+    {"name": "WhitespaceTokenizer"},
+    {"name": "RegexFeaturizer"},
+    {"name": "LexicalSyntacticFeaturizer"},
+    {"name": "CountVectorsFeaturizer"},
+    {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
+    {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True,
+     "entity_recognition": False},
+]
+LORA_PIPELINE: list[dict[str, Any]] = [
+    {"name": "WhitespaceTokenizer"},
+    {"name": "bot.components.lora_intent_classifier.LoraIntentClassifier"},
+]
+
+
+@dataclass(frozen=True)
+class Split:
+    """A benchmark split: labelled training and test utterances."""
+
+    name: str
+    train: list[tuple[str, str]]
+    test: list[tuple[str, str]]
+
+
+def load_splits(names: Sequence[str], root: Path) -> list[Split]:
+    """Load the named splits from the repository's data folder."""
+    from bot.nlu_data import bitext
+
+    splits = []
+    sources = root / "data" / "sources"
+    for name in names:
+        if name == "bitext":
+            train, test = bitext.heldout_split(bitext.load_bitext(sources / "bitext"))
+        elif name == "bitext_cross":
+            train, test = bitext.cross_source_split(bitext.load_bitext(sources / "bitext"))
+        elif name == "banking77":
+            train = _read_csv(sources / "banking77" / "train.csv")
+            test = _read_csv(sources / "banking77" / "test.csv")
+        else:
+            raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+        splits.append(Split(name, _pairs(train), _pairs(test)))
+        logger.info("%s: %d train / %d test utterances", name, len(train), len(test))
+    return splits
+
+
+def _pairs(rows: Sequence[Any]) -> list[tuple[str, str]]:
+    """Normalise rows (tuples or objects with text/intent) to (text, label) pairs."""
+    pairs = []
+    for row in rows:
+        if isinstance(row, tuple):
+            pairs.append((str(row[0]), str(row[1])))
+        else:
+            pairs.append((str(row.text), str(row.intent)))
+    return pairs
+
+
+def _read_csv(path: Path) -> list[tuple[str, str]]:
+    """Read a Banking77 CSV (columns text, category)."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [(row["text"], row["category"]) for row in csv.DictReader(handle)]
+
+
+def write_nlu_yaml(pairs: Sequence[tuple[str, str]], path: Path) -> None:
+    """Write (text, intent) pairs as Rasa NLU YAML using Rasa's own writer."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    examples = [Message(data={"text": text, "intent": label}) for text, label in pairs]
+    RasaYAMLWriter().dump(path, TrainingData(training_examples=examples))
+
+
+def write_config(pipeline: list[dict[str, Any]], path: Path) -> None:
+    """Write an NLU-only Rasa config file."""
+    import yaml
+
+    config = {"recipe": "default.v1", "language": "en", "assistant_id": "shopbot-bench",
+              "pipeline": pipeline, "policies": []}
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def _classifier(agent: Any, class_name: str) -> Any:
+    """Return the trained component of ``class_name`` inside a loaded agent's graph."""
+    for node in agent.processor.graph_runner._instantiated_nodes.values():
+        component = getattr(node, "_component", None)
+        if type(component).__name__ == class_name:
+            return component
+    raise LookupError(f"no {class_name} in the loaded model")
+
+
+def trainable_parameters(agent: Any, pipeline: str) -> int:
+    """Count the classifier's trainable parameters (DIET: TF variables; LoRA: adapters + head)."""
+    if pipeline == "diet":
+        import numpy as np
+
+        model = _classifier(agent, "DIETClassifier").model
+        return int(sum(np.prod(v.shape) for v in model.trainable_weights))
+    component = _classifier(agent, "LoraIntentClassifier")
+    return int(component.trainable_parameters)
+
+
+async def _predict(agent: Any, texts: Sequence[str]) -> tuple[list[str], list[float], list[float]]:
+    """Parse each text; return predicted labels, confidences and per-message latency (ms)."""
+    labels, confidences, latencies = [], [], []
+    for text in texts:
+        started = time.perf_counter()
+        parsed = await agent.parse_message(text)
+        latencies.append((time.perf_counter() - started) * 1000.0)
+        intent = parsed.get("intent") or {}
+        labels.append(str(intent.get("name")))
+        confidences.append(float(intent.get("confidence") or 0.0))
+    return labels, confidences, latencies
+
+
+def run_one(split: Split, pipeline: str, workdir: Path) -> dict[str, float]:
+    """Train one pipeline on one split and evaluate it."""
+    from rasa.core.agent import Agent
+    from rasa.model_training import train_nlu
+
+    data = workdir / f"{split.name}-train.yml"
+    config = workdir / f"{split.name}-{pipeline}.yml"
+    write_nlu_yaml(split.train, data)
+    write_config(DIET_PIPELINE if pipeline == "diet" else LORA_PIPELINE, config)
+    logger.info("==> %s / %s: training on %d utterances", split.name, pipeline, len(split.train))
+    started = time.perf_counter()
+    model = train_nlu(str(config), str(data), str(workdir), fixed_model_name=f"{split.name}-{pipeline}")
+    train_seconds = time.perf_counter() - started
+    if model is None:
+        raise RuntimeError(f"rasa train_nlu produced no model for {split.name}/{pipeline}")
+    agent = Agent.load(model)
+    texts = [text for text, _ in split.test]
+    gold = [label for _, label in split.test]
+    predicted, confidences, _ = asyncio.run(_predict(agent, texts))
+    # Latency: single messages, one at a time, after the evaluation pass warmed everything up.
+    sample = texts[:LATENCY_SAMPLES]
+    _, _, latencies = asyncio.run(_predict(agent, sample))
+    correct = [p == g for p, g in zip(predicted, gold)]
+    result = {
+        "accuracy": accuracy(gold, predicted),
+        "macro_f1": macro_f1(gold, predicted),
+        "ece": expected_calibration_error(confidences, correct),
+        "train_seconds": round(train_seconds, 1),
+        **summarise_latency(latencies),
+        "trainable_params": trainable_parameters(agent, pipeline),
+    }
+    logger.info("<== %s / %s: %s", split.name, pipeline, json.dumps(result))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
+    parser.add_argument("--pipelines", nargs="+", default=list(PIPELINES), choices=PIPELINES)
+    parser.add_argument("--out", default="reports", help="report folder")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    root = Path.cwd()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path = out / "nlu_benchmark.json"
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    if json_path.is_file():  # keep figures of splits/pipelines not re-run this time
+        results = json.loads(json_path.read_text())
+    with tempfile.TemporaryDirectory(prefix="shopbot-bench-") as tmp:
+        for split in load_splits(args.datasets, root):
+            for pipeline in args.pipelines:
+                results.setdefault(split.name, {})[pipeline] = run_one(split, pipeline, Path(tmp))
+                json_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    (out / "nlu_benchmark.md").write_text(render_markdown(results))
+    sys.stdout.write((out / "nlu_benchmark.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

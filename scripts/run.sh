@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server (HTTP API on), wait until both answer, then open a terminal chat
+# (when stdin is a terminal) or keep serving. Ctrl-C stops everything.
+set -euo pipefail
+venv=${1:-.venv}
+model=${2:-models/shopbot.tar.gz}
+rasa_port=${RASA_PORT:-5005}
+actions_port=${ACTIONS_PORT:-5055}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+mkdir -p logs
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo; echo "==> stopping shopbot"
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+}
+trap cleanup INT TERM EXIT
+
+for port in "$rasa_port" "$actions_port"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is already in use (another shopbot still running?). Stop it or set RASA_PORT/ACTIONS_PORT." >&2
+    exit 1
+  fi
+done
+
+echo "==> starting the action server on :$actions_port (log: logs/actions.log)"
+"$venv/bin/python" -m rasa_sdk --actions actions --port "$actions_port" >logs/actions.log 2>&1 &
+pids+=($!)
+echo "==> starting the Rasa server on :$rasa_port with $model (log: logs/rasa.log)"
+"$venv/bin/rasa" run --enable-api --cors "*" --port "$rasa_port" --model "$model" \
+  --endpoints endpoints.yml --credentials credentials.yml >logs/rasa.log 2>&1 &
+pids+=($!)
+
+"$venv/bin/python" -m bot.wait_ready --url "http://127.0.0.1:$rasa_port/status" \
+  --url "http://127.0.0.1:$actions_port/health" --timeout 300 --pids "${pids[@]}" \
+  || { echo "shopbot did not start; last lines of the logs:" >&2; tail -n 20 logs/actions.log logs/rasa.log >&2; exit 1; }
+
+cat <<MSG
+
+shopbot is running.
+  REST:   curl -s -XPOST localhost:$rasa_port/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+            -d '{"sender": "me", "message": "where is my order 12345?"}'
+  API:    http://localhost:$rasa_port/status  (Rasa HTTP API is on)
+  Actions http://localhost:$actions_port/health
+Ctrl-C stops everything.
+MSG
+
+if [ -t 0 ]; then
+  "$venv/bin/python" -m bot.terminal_chat --url "http://127.0.0.1:$rasa_port/webhooks/rest/webhook" || true
+else
+  wait -n "${pids[@]}" || true
+  echo "a shopbot process exited; see logs/" >&2
+fi

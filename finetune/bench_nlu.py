@@ -57,15 +57,18 @@ class Split:
 
 def load_splits(names: Sequence[str], root: Path) -> list[Split]:
     """Load the named splits from the repository's data folder."""
-    from bot.nlu_data import bitext
+    from bot import nlu_data
 
     splits = []
     sources = root / "data" / "sources"
     for name in names:
         if name == "bitext":
-            train, test = bitext.heldout_split(bitext.load_bitext(sources / "bitext"))
+            rows = nlu_data.load_bitext(sources / "bitext")
+            split = nlu_data.heldout_split(nlu_data.deduplicate(rows).examples)
+            train, test = list(split.train), list(split.test)
         elif name == "bitext_cross":
-            train, test = bitext.cross_source_split(bitext.load_bitext(sources / "bitext"))
+            split = nlu_data.cross_source_split(nlu_data.load_bitext(sources / "bitext"))
+            train, test = list(split.train), list(split.test)
         elif name == "banking77":
             train = _read_csv(sources / "banking77" / "train.csv")
             test = _read_csv(sources / "banking77" / "test.csv")

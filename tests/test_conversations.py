@@ -1,0 +1,208 @@
+"""End-to-end conversations: the trained model plus the real action server.
+
+The model comes from ``$SHOPBOT_MODEL`` (default ``models/shopbot.tar.gz``); the
+tests are skipped when it does not exist. The rasa-sdk action server runs as a
+subprocess on a free port, and the Rasa agent is loaded once per session on a
+background event loop. Every story in tests/test_stories.yml is replayed: after
+each user message the actions the bot ran must be the story's actions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from ruamel.yaml import YAML
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MODEL = Path(os.environ.get("SHOPBOT_MODEL", REPO_ROOT / "models" / "shopbot.tar.gz"))
+TEST_STORIES = REPO_ROOT / "tests" / "test_stories.yml"
+# Bookkeeping actions Rasa runs on every turn; stories do not list them.
+IGNORED_ACTIONS = {"action_listen", "action_extract_slots", "action_session_start"}
+_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+T = TypeVar("T")
+
+pytestmark = pytest.mark.skipif(
+    not MODEL.is_file(),
+    reason=f"no trained model at {MODEL}: run `make model` or set SHOPBOT_MODEL",
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the bot did after one user message."""
+
+    texts: list[str]
+    actions: list[str]
+
+
+class LiveBot:
+    """A loaded Rasa agent on its own event loop thread, talking to an action server."""
+
+    def __init__(self, model: Path, action_url: str) -> None:
+        from rasa.core.agent import load_agent
+        from rasa.core.utils import AvailableEndpoints
+        from rasa.utils.endpoints import EndpointConfig
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        endpoints = AvailableEndpoints(action=EndpointConfig(url=action_url))
+        self.agent = self._run(load_agent(model_path=str(model), endpoints=endpoints))
+
+    def _run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 300) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def say(self, sender: str, text: str) -> Turn:
+        """Send ``text`` as ``sender``; return the replies and the actions run."""
+        replies = self._run(self.agent.handle_text(text, sender_id=sender), timeout=60)
+        tracker = self._run(self.agent.tracker_store.retrieve(sender))
+        events = list(tracker.events)
+        last_user = max(
+            i
+            for i, event in enumerate(events)
+            if getattr(event, "type_name", "") == "user"
+        )
+        actions = [
+            event.action_name
+            for event in events[last_user + 1 :]
+            if getattr(event, "type_name", "") == "action"
+            and event.action_name not in IGNORED_ACTIONS
+        ]
+        return Turn([str(reply.get("text") or "") for reply in replies or []], actions)
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"action server exited with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.5)
+    raise TimeoutError(f"action server not healthy at {url} after {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def bot() -> Iterator[LiveBot]:
+    """The trained assistant with the real action server (loaded once)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    live: LiveBot | None = None
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}/health", server, timeout=90)
+        live = LiveBot(MODEL, f"http://127.0.0.1:{port}/webhook")
+        yield live
+    finally:
+        if live is not None:
+            live.close()
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _load_stories() -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    data = YAML(typ="safe", pure=True).load(TEST_STORIES.read_text(encoding="utf-8"))
+    stories = []
+    for story in data["stories"]:
+        turns: list[tuple[str, list[str]]] = []
+        for step in story["steps"]:
+            if "user" in step:
+                turns.append((_MARKUP.sub(r"\1", step["user"]).strip(), []))
+            elif "action" in step:
+                turns[-1][1].append(step["action"])
+        stories.append((story["story"], turns))
+    return stories
+
+
+STORIES = _load_stories()
+
+
+def _assert_clean(texts: list[str]) -> None:
+    assert texts, "the bot sent no reply"
+    for text in texts:
+        assert text.strip(), "the bot sent an empty message"
+        assert "{" not in text and "}" not in text, f"placeholder leaked: {text}"
+        assert "None" not in text, f"an unset slot leaked: {text}"
+
+
+@pytest.mark.parametrize(("name", "turns"), STORIES, ids=[name for name, _ in STORIES])
+def test_story(bot: LiveBot, name: str, turns: list[tuple[str, list[str]]]) -> None:
+    sender = f"story-{name}"
+    for text, expected in turns:
+        turn = bot.say(sender, text)
+        assert turn.actions == expected, f"after {text!r}: {turn.texts}"
+        _assert_clean(turn.texts)
+
+
+def test_order_number_in_the_first_message_is_confirmed(bot: LiveBot) -> None:
+    turn = bot.say("track-12345", "where is my order 12345?")
+    assert turn.actions == ["track_order_form", "action_track_order"]
+    assert "order 12345" in turn.texts[-1]
+    assert "My Orders" in turn.texts[-1]
+
+
+def test_bot_asks_for_the_order_number_then_confirms_it(bot: LiveBot) -> None:
+    asked = bot.say("track-ask", "where is my order?")
+    assert asked.actions == ["track_order_form"]
+    assert "order number" in asked.texts[-1]
+    answered = bot.say("track-ask", "12345")
+    assert answered.actions == ["track_order_form", "action_track_order"]
+    assert "order 12345" in answered.texts[-1]
+
+
+def test_a_wrong_order_number_gets_a_reason_and_a_new_question(bot: LiveBot) -> None:
+    bot.say("track-wrong", "where is my order?")
+    turn = bot.say("track-wrong", "123")
+    assert turn.actions == ["track_order_form"]
+    assert "3 digits" in turn.texts[0]
+    assert "order number" in turn.texts[-1]
+
+
+def test_shop_details_come_from_shop_yml(bot: LiveBot) -> None:
+    turn = bot.say("shop-details", "how can I contact customer service?")
+    assert "support@shop.example.com" in turn.texts[-1]
+    assert "Northwind Outfitters" in bot.say("shop-details", "hello").texts[-1]
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "😀🙈", "где мой заказ?", "我的订单在哪里", "asdkjh qwe"]
+)
+def test_odd_input_gets_a_graceful_reply(bot: LiveBot, text: str) -> None:
+    turn = bot.say(f"odd-{text!r}", text)
+    _assert_clean(turn.texts)
+    # A second, normal message still works afterwards.
+    assert bot.say(f"odd-{text!r}", "thanks").texts

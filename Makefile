@@ -5,18 +5,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.shopbot-installed
 MODEL := models/shopbot.tar.gz
+INDEX := models/retrieval
+export SHOPBOT_RETRIEVAL_INDEX ?= $(abspath $(INDEX))
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: run test setup model bench-nlu lint clean-venv help
+.PHONY: run test setup model index bench-nlu bench-retrieval lint clean-venv help
 
 help:
 	@echo "make run        set up if needed, then start the assistant (Rasa server + action server)"
 	@echo "make test       set up if needed, then run the test suite"
 	@echo "make model      (re)train the Rasa model when its data or config changed"
+	@echo "make index      build the retrieval index of past support answers when missing or stale"
 	@echo "make bench-nlu  benchmark DIET vs the LoRA classifier (writes reports/nlu_benchmark.*)"
+	@echo "make bench-retrieval  retrieval quality and 10k/100k/1M scale benchmark (reports/retrieval*)"
 
 setup: $(STAMP)
 
@@ -28,14 +32,25 @@ $(STAMP): requirements.lock pyproject.toml scripts/setup_venv.sh
 model: $(STAMP)
 	@$(PY) -m bot.model_build --out $(MODEL)
 
-run: model
+# The FAISS index of past support Q/A pairs (build output, not committed): rebuilt when its content changes.
+$(INDEX)/manifest.json: $(STAMP) data/qa/qa_pairs.jsonl data/qa/heldout_queries.jsonl
+	@echo "==> building the retrieval index $(INDEX) (about 1-2 minutes)"
+	@$(PY) -m retrieval build --qa data/qa/qa_pairs.jsonl --out $(INDEX) --heldout data/qa/heldout_queries.jsonl
+
+index: $(INDEX)/manifest.json
+
+run: model index
 	@scripts/run.sh "$(VENV)" "$(MODEL)"
 
-test: $(STAMP)
+test: model index
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench-nlu: $(STAMP)
 	@$(PY) -m finetune.bench_nlu $(BENCH_ARGS)
+
+bench-retrieval: index
+	@$(PY) -m retrieval evaluate --index $(INDEX) --report
+	@$(PY) -m retrieval.bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check bot actions retrieval finetune tests

@@ -130,6 +130,10 @@ SLOT_CANCELLATION_FEE = "cancellation_fee"
 SLOT_STANDARD_DELIVERY = "standard_delivery"
 SLOT_EXPRESS_DELIVERY = "express_delivery"
 SLOT_PAYMENT_METHODS = "payment_methods"
+# Audit trail of action_answer_from_past_cases: the past case whose answer was
+# sent (e.g. "bitext:17", None when none was) and its calibrated score.
+SLOT_RETRIEVAL_SOURCE = "retrieval_source"
+SLOT_RETRIEVAL_SCORE = "retrieval_score"
 
 USER_SLOTS: tuple[str, ...] = (
     SLOT_ORDER_NUMBER,
@@ -157,8 +161,14 @@ SHOP_SLOTS: tuple[str, ...] = (
     SLOT_EXPRESS_DELIVERY,
     SLOT_PAYMENT_METHODS,
 )
+RETRIEVAL_SLOTS: tuple[str, ...] = (SLOT_RETRIEVAL_SOURCE, SLOT_RETRIEVAL_SCORE)
 # requested_slot is added by Rasa itself when the domain has forms.
-ALL_SLOTS: tuple[str, ...] = (*USER_SLOTS, *SHOP_SLOTS, SLOT_REQUESTED)
+ALL_SLOTS: tuple[str, ...] = (
+    *USER_SLOTS,
+    *SHOP_SLOTS,
+    *RETRIEVAL_SLOTS,
+    SLOT_REQUESTED,
+)
 
 # --- Forms -----------------------------------------------------------------
 FORM_TRACK_ORDER = "track_order_form"
@@ -173,6 +183,8 @@ ACTION_VALIDATE_TRACK_ORDER_FORM = "validate_track_order_form"
 ACTION_ASK_INVOICE_NUMBER = "action_ask_invoice_number"
 ACTION_GET_INVOICE = "action_get_invoice"
 ACTION_VALIDATE_INVOICE_FORM = "validate_invoice_form"
+# Low NLU confidence and off-topic questions: answer from past support cases.
+ACTION_ANSWER_FROM_PAST_CASES = "action_answer_from_past_cases"
 ALL_CUSTOM_ACTIONS: tuple[str, ...] = (
     ACTION_SESSION_START,
     ACTION_ASK_ORDER_NUMBER,
@@ -181,6 +193,7 @@ ALL_CUSTOM_ACTIONS: tuple[str, ...] = (
     ACTION_ASK_INVOICE_NUMBER,
     ACTION_GET_INVOICE,
     ACTION_VALIDATE_INVOICE_FORM,
+    ACTION_ANSWER_FROM_PAST_CASES,
 )
 
 # --- Responses (domain.yml) ----------------------------------------------------
@@ -188,9 +201,11 @@ UTTER_GREET = "utter_greet"
 UTTER_GOODBYE = "utter_goodbye"
 UTTER_YOU_ARE_WELCOME = "utter_you_are_welcome"
 UTTER_IAMABOT = "utter_iamabot"
-UTTER_OUT_OF_SCOPE = "utter_out_of_scope"
-# Sent on low NLU confidence (nlu_fallback) and by action_default_fallback.
+# Sent by action_default_fallback (RulePolicy's low dialogue confidence).
 UTTER_DEFAULT = "utter_default"
+# Sent by action_answer_from_past_cases when it does not answer.
+UTTER_RETRIEVAL_UNSURE = "utter_retrieval_unsure"
+UTTER_RETRIEVAL_UNAVAILABLE = "utter_retrieval_unavailable"
 UTTER_CANCEL_ORDER = "utter_cancel_order"
 UTTER_CHANGE_ORDER = "utter_change_order"
 UTTER_PLACE_ORDER = "utter_place_order"
@@ -225,8 +240,9 @@ ALL_RESPONSES: tuple[str, ...] = (
     UTTER_GOODBYE,
     UTTER_YOU_ARE_WELCOME,
     UTTER_IAMABOT,
-    UTTER_OUT_OF_SCOPE,
     UTTER_DEFAULT,
+    UTTER_RETRIEVAL_UNSURE,
+    UTTER_RETRIEVAL_UNAVAILABLE,
     UTTER_CANCEL_ORDER,
     UTTER_CHANGE_ORDER,
     UTTER_PLACE_ORDER,

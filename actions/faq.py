@@ -19,6 +19,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.constants import (
+    ACTION_ANSWER_FROM_PAST_CASES,
+    SLOT_RETRIEVAL_SCORE,
+    SLOT_RETRIEVAL_SOURCE,
+    UTTER_RETRIEVAL_UNAVAILABLE,
+    UTTER_RETRIEVAL_UNSURE,
+)
 from retrieval.errors import InvalidQueryError, RetrievalError
 
 if TYPE_CHECKING:
@@ -26,13 +33,6 @@ if TYPE_CHECKING:
     from retrieval.service import Retriever
 
 logger = logging.getLogger(__name__)
-
-# Names used in domain.yml (to be moved into actions/constants.py by its owner).
-ACTION_ANSWER_FROM_PAST_CASES = "action_answer_from_past_cases"
-SLOT_RETRIEVAL_SOURCE = "retrieval_source"
-SLOT_RETRIEVAL_SCORE = "retrieval_score"
-UTTER_RETRIEVAL_UNSURE = "utter_retrieval_unsure"
-UTTER_RETRIEVAL_UNAVAILABLE = "utter_retrieval_unavailable"
 
 INDEX_ENV = "SHOPBOT_RETRIEVAL_INDEX"
 DEFAULT_INDEX_DIR = "models/retrieval"

@@ -5,6 +5,11 @@ tests are skipped when it does not exist. The rasa-sdk action server runs as a
 subprocess on a free port, and the Rasa agent is loaded once per session on a
 background event loop. Every story in tests/test_stories.yml is replayed: after
 each user message the actions the bot ran must be the story's actions.
+
+``action_answer_from_past_cases`` needs a retrieval index: ``$SHOPBOT_RETRIEVAL_INDEX``
+when it names an existing folder, otherwise one built once per session into a tmp
+folder from data/qa (``python -m retrieval build``, 1-2 minutes on 2 cores); the tests
+are skipped, with the build's error, when that fails.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ from ruamel.yaml import YAML
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL = Path(os.environ.get("SHOPBOT_MODEL", REPO_ROOT / "models" / "shopbot.tar.gz"))
+QA_PAIRS = REPO_ROOT / "data" / "qa" / "qa_pairs.jsonl"
+HELDOUT_QUERIES = REPO_ROOT / "data" / "qa" / "heldout_queries.jsonl"
+INDEX_ENV = "SHOPBOT_RETRIEVAL_INDEX"
+# The honest reply of action_answer_from_past_cases (utter_retrieval_unsure).
+UNSURE = "not sure"
+# A shop question outside the 27 intents that the NLU sends to the fallback.
+GIFT_CARD_QUESTION = "can I pay with a gift card on your site?"
 TEST_STORIES = REPO_ROOT / "tests" / "test_stories.yml"
 # Bookkeeping actions Rasa runs on every turn; stories do not list them.
 IGNORED_ACTIONS = {"action_listen", "action_extract_slots", "action_session_start"}
@@ -84,6 +96,11 @@ class LiveBot:
         ]
         return Turn([str(reply.get("text") or "") for reply in replies or []], actions)
 
+    def slot(self, sender: str, name: str) -> Any:
+        """The current value of slot ``name`` on ``sender``'s tracker."""
+        tracker = self._run(self.agent.tracker_store.retrieve(sender))
+        return tracker.get_slot(name)
+
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
@@ -109,12 +126,51 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float) ->
 
 
 @pytest.fixture(scope="session")
-def bot() -> Iterator[LiveBot]:
+def retrieval_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The past-case index: ``$SHOPBOT_RETRIEVAL_INDEX``, or one built into tmp."""
+    given = os.environ.get(INDEX_ENV)
+    if given and Path(given).is_dir():
+        return Path(given)
+    out = tmp_path_factory.mktemp("retrieval") / "index"
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "retrieval",
+                "build",
+                "--qa",
+                str(QA_PAIRS),
+                "--out",
+                str(out),
+                "--heldout",
+                str(HELDOUT_QUERIES),
+            ],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.skip("building the retrieval index took over 900 s")
+    if result.returncode != 0:
+        pytest.skip(f"could not build the retrieval index: {result.stderr[-500:]}")
+    return out
+
+
+@pytest.fixture(scope="session")
+def bot(retrieval_index: Path) -> Iterator[LiveBot]:
     """The trained assistant with the real action server (loaded once)."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
         cwd=REPO_ROOT,
+        env={
+            **os.environ,
+            INDEX_ENV: str(retrieval_index),
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -196,6 +252,33 @@ def test_shop_details_come_from_shop_yml(bot: LiveBot) -> None:
     turn = bot.say("shop-details", "how can I contact customer service?")
     assert "support@shop.example.com" in turn.texts[-1]
     assert "Northwind Outfitters" in bot.say("shop-details", "hello").texts[-1]
+
+
+def test_an_off_topic_question_gets_the_honest_not_sure_reply(bot: LiveBot) -> None:
+    sender = "off-topic-weather"
+    turn = bot.say(sender, "what's the weather in Paris")
+    assert turn.actions == ["action_answer_from_past_cases"]
+    _assert_clean(turn.texts)
+    assert UNSURE in turn.texts[-1]
+    assert "support@shop.example.com" in turn.texts[-1]
+    assert bot.slot(sender, "retrieval_source") is None
+
+
+def test_an_unusual_shop_question_is_answered_from_a_past_case_or_a_person_offered(
+    bot: LiveBot,
+) -> None:
+    sender = "gift-card"
+    turn = bot.say(sender, GIFT_CARD_QUESTION)
+    assert turn.actions == ["action_answer_from_past_cases"]
+    _assert_clean(turn.texts)
+    source = bot.slot(sender, "retrieval_source")
+    score = bot.slot(sender, "retrieval_score")
+    if source is None:
+        assert UNSURE in turn.texts[-1]
+    else:
+        assert re.fullmatch(r"[a-z_]+:\d+", source), source
+        assert UNSURE not in turn.texts[-1]
+        assert 0.0 < score <= 1.0
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import (
-    INDEX_ENV,
+from actions.constants import (
     SLOT_RETRIEVAL_SCORE,
     SLOT_RETRIEVAL_SOURCE,
     UTTER_RETRIEVAL_UNAVAILABLE,
     UTTER_RETRIEVAL_UNSURE,
+)
+from actions.faq import (
+    INDEX_ENV,
     ActionAnswerFromPastCases,
     get_retriever,
     plan_reply,

@@ -11,6 +11,8 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
+# transformers must not import TensorFlow (Rasa loads it itself where it needs it).
+export USE_TF ?= 0
 
 .PHONY: run test setup model index bench-nlu bench-retrieval lint clean-venv help
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from finetune.bench_report import render_markdown, summarise_latency
-from finetune.metrics import accuracy, expected_calibration_error, macro_f1
+from finetune.calibration import expected_calibration_error
+from finetune.metrics import accuracy, macro_f1
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +41,18 @@ DIET_PIPELINE: list[dict[str, Any]] = [
     {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True,
      "entity_recognition": False},
 ]
-LORA_PIPELINE: list[dict[str, Any]] = [
-    {"name": "WhitespaceTokenizer"},
-    {"name": "bot.components.lora_intent_classifier.LoraIntentClassifier"},
-]
+LORA_COMPONENT = "bot.components.lora_intent_classifier.LoraIntentClassifier"
+
+
+def lora_pipeline(config_path: Path) -> list[dict[str, Any]]:
+    """The LoRA pipeline with the classifier settings of the shipped ``config.yml``."""
+    import yaml
+
+    config = yaml.safe_load(config_path.read_text())
+    settings = [c for c in config.get("pipeline", []) if c.get("name") == LORA_COMPONENT]
+    if not settings:
+        raise ValueError(f"{config_path} has no {LORA_COMPONENT} in its pipeline")
+    return [{"name": "WhitespaceTokenizer"}, dict(settings[0])]
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,9 @@ def run_one(split: Split, pipeline: str, workdir: Path) -> dict[str, float]:
     data = workdir / f"{split.name}-train.yml"
     config = workdir / f"{split.name}-{pipeline}.yml"
     write_nlu_yaml(split.train, data)
-    write_config(DIET_PIPELINE if pipeline == "diet" else LORA_PIPELINE, config)
+    write_config(
+        DIET_PIPELINE if pipeline == "diet" else lora_pipeline(Path("config.yml")), config
+    )
     logger.info("==> %s / %s: training on %d utterances", split.name, pipeline, len(split.train))
     started = time.perf_counter()
     model = train_nlu(str(config), str(data), str(workdir), fixed_model_name=f"{split.name}-{pipeline}")

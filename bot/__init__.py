@@ -1,0 +1,1 @@
+"""Rasa-side code of shopbot: custom NLU components, channels and tools."""

@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,10 +42,25 @@ def fingerprint(root: Path, files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def archive_is_readable(model: Path) -> bool:
+    """True when ``model`` is a complete, readable Rasa model archive."""
+    try:
+        with tarfile.open(model, "r:gz") as archive:
+            names = [member.name.lstrip("/") for member in archive]
+    except (tarfile.TarError, OSError, EOFError):
+        return False
+    return any(name.startswith("components/") for name in names)
+
+
 def is_up_to_date(model: Path, expected: str) -> bool:
-    """True when ``model`` exists and its stored fingerprint equals ``expected``."""
+    """True when ``model`` exists, is readable and its stored fingerprint equals ``expected``."""
     stamp = model.with_suffix("").with_suffix(".fingerprint")
-    return model.is_file() and stamp.is_file() and stamp.read_text().strip() == expected
+    if not (model.is_file() and stamp.is_file() and stamp.read_text().strip() == expected):
+        return False
+    if not archive_is_readable(model):
+        logger.warning("==> model archive %s is corrupt or incomplete; retraining it", model)
+        return False
+    return True
 
 
 def train(root: Path, model: Path, rasa: str) -> None:

@@ -31,9 +31,11 @@ done
 echo "==> starting the action server on :$actions_port (log: logs/actions.log)"
 "$venv/bin/python" -m rasa_sdk --actions actions --port "$actions_port" >logs/actions.log 2>&1 &
 pids+=($!)
+# endpoints.yml names the action server on the default port; point it at the port used here.
+sed "s#localhost:5055#localhost:$actions_port#" endpoints.yml >logs/endpoints.run.yml
 echo "==> starting the Rasa server on :$rasa_port with $model (log: logs/rasa.log)"
 "$venv/bin/rasa" run --enable-api --cors "*" --port "$rasa_port" --model "$model" \
-  --endpoints endpoints.yml --credentials credentials.yml >logs/rasa.log 2>&1 &
+  --endpoints logs/endpoints.run.yml --credentials credentials.yml >logs/rasa.log 2>&1 &
 pids+=($!)
 
 "$venv/bin/python" -m bot.wait_ready --url "http://127.0.0.1:$rasa_port/status" \

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import io
+import tarfile
+
 import pytest
 
 from bot import model_build
+
+
+def _write_archive(path: Path) -> None:
+    """Write a minimal archive shaped like a Rasa model."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as archive:
+        data = b"{}"
+        info = tarfile.TarInfo("components/train_x/metadata.json")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
 
 
 @pytest.fixture()
@@ -54,20 +67,33 @@ def test_up_to_date_needs_model_and_matching_stamp(project: Path) -> None:
     model = project / "models/shopbot.tar.gz"
     expected = _fp(project)
     assert not model_build.is_up_to_date(model, expected)
-    model.parent.mkdir()
-    model.write_bytes(b"archive")
+    _write_archive(model)
     assert not model_build.is_up_to_date(model, expected)
     (project / "models/shopbot.fingerprint").write_text(expected + "\n")
     assert model_build.is_up_to_date(model, expected)
     assert not model_build.is_up_to_date(model, "0" * 64)
 
 
+@pytest.mark.parametrize(
+    "corrupt",
+    [lambda data: data[: len(data) // 2], lambda data: b"not a tar at all", lambda data: b""],
+    ids=["truncated", "garbage", "empty"],
+)
+def test_corrupt_archive_is_not_up_to_date(project: Path, corrupt) -> None:  # type: ignore[no-untyped-def]
+    model = project / "models/shopbot.tar.gz"
+    _write_archive(model)
+    expected = _fp(project)
+    (project / "models/shopbot.fingerprint").write_text(expected)
+    assert model_build.is_up_to_date(model, expected)
+    model.write_bytes(corrupt(model.read_bytes()))
+    assert not model_build.is_up_to_date(model, expected)
+
+
 def test_main_skips_training_when_up_to_date(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(project)
-    (project / "models").mkdir()
-    (project / "models/shopbot.tar.gz").write_bytes(b"archive")
+    _write_archive(project / "models/shopbot.tar.gz")
     (project / "models/shopbot.fingerprint").write_text(_fp(project))
     calls: list[object] = []
     monkeypatch.setattr(model_build, "train", lambda *a: calls.append(a))

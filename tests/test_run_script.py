@@ -1,0 +1,156 @@
+"""`make run`'s script end to end: real Rasa server + action server, talked to over the REST channel.
+
+Starts ``scripts/run.sh`` (what ``make run`` runs after setup) on free ports with the shipped model, waits
+for both servers, then speaks HTTP to ``POST /webhooks/rest/webhook`` as any shop page would. Finally it sends
+SIGINT (Ctrl-C) and checks that both servers are gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MODEL = REPO_ROOT / "models" / "shopbot.tar.gz"
+INDEX = Path(os.environ.get("SHOPBOT_RETRIEVAL_INDEX", REPO_ROOT / "models" / "retrieval"))
+
+pytestmark = [
+    pytest.mark.skipif(not MODEL.is_file(), reason=f"no model at {MODEL}: run `make model`"),
+    pytest.mark.skipif(
+        not (INDEX / "manifest.json").is_file(),
+        reason=f"no retrieval index at {INDEX}: run `make index`",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Shopbot:
+    """Handle on a running `scripts/run.sh`."""
+
+    def __init__(self, process: subprocess.Popen[bytes], rasa_port: int, actions_port: int):
+        self.process = process
+        self.rasa_port = rasa_port
+        self.actions_port = actions_port
+
+    @property
+    def webhook(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
+
+    def post(self, body: bytes) -> tuple[int, Any]:
+        """POST raw bytes to the REST webhook; return (status, decoded JSON or text)."""
+        request = urllib.request.Request(
+            self.webhook, data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode("utf-8", "replace")
+
+    def say(self, sender: str, text: str) -> list[str]:
+        status, replies = self.post(json.dumps({"sender": sender, "message": text}).encode())
+        assert status == 200, replies
+        return [str(reply.get("text") or "") for reply in replies]
+
+
+@pytest.fixture(scope="module")
+def shopbot() -> Iterator[Shopbot]:
+    rasa_port, actions_port = _free_port(), _free_port()
+    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
+           "SHOPBOT_RETRIEVAL_INDEX": str(INDEX), "USE_TF": "0", "HF_HUB_OFFLINE": "1"}
+    venv = Path(sys.executable).parent.parent
+    process = subprocess.Popen(
+        ["bash", str(REPO_ROOT / "scripts" / "run.sh"), str(venv), str(MODEL)],
+        cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 420
+    output = b""
+    assert process.stdout is not None
+    os.set_blocking(process.stdout.fileno(), False)
+    while b"shopbot is running" not in output:
+        chunk = process.stdout.read() or b""
+        output += chunk
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"run.sh did not start:\n{output.decode(errors='replace')[-3000:]}")
+        time.sleep(0.5)
+    bot = Shopbot(process, rasa_port, actions_port)
+    yield bot
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_track_order_over_rest(shopbot: Shopbot) -> None:
+    replies = " ".join(shopbot.say("rest-1", "where is my order 12345?"))
+    assert "12345" in replies
+
+
+def test_rest_asks_for_the_order_number_when_missing(shopbot: Shopbot) -> None:
+    first = " ".join(shopbot.say("rest-2", "where is my order?"))
+    assert "order number" in first.lower()
+    assert "67890" in " ".join(shopbot.say("rest-2", "67890"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[1, 2, 3]", b'{"sender": "x"}', b"", "ünïcødé".encode(),
+     b'{"sender": "x", "message": 5}', b"\xff\xfe"],
+    ids=["broken", "array", "no-message", "empty", "not-json-text", "number-message", "binary"],
+)
+def test_malformed_rest_payload_is_rejected_and_server_keeps_working(
+    shopbot: Shopbot, body: bytes
+) -> None:
+    status, reply = shopbot.post(body)
+    assert status == 400, (status, reply)
+    assert "expected a JSON object" in reply["error"] or "must be" in reply["error"]
+    assert shopbot.say("rest-after-bad", "hi"), "server stopped answering after bad input"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "🙂🛒📦", "Где мой заказ 12345?", "x" * 10_000],
+    ids=["empty", "whitespace", "emoji", "cyrillic", "10k-chars"],
+)
+def test_odd_messages_get_a_reply_over_rest(shopbot: Shopbot, text: str) -> None:
+    status, replies = shopbot.post(json.dumps({"sender": "rest-odd", "message": text}).encode())
+    assert status == 200, replies
+    assert isinstance(replies, list)
+
+
+def test_ctrl_c_stops_both_servers(shopbot: Shopbot) -> None:
+    os.killpg(shopbot.process.pid, signal.SIGINT)
+    shopbot.process.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (
+        _port_open(shopbot.rasa_port) or _port_open(shopbot.actions_port)
+    ):
+        time.sleep(0.5)
+    assert not _port_open(shopbot.rasa_port)
+    assert not _port_open(shopbot.actions_port)

@@ -1,8 +1,9 @@
 """Train the Rasa model only when its inputs changed.
 
-The inputs are config.yml, domain.yml and the training data folders. Their content hash is stored
-next to the model (``<model>.fingerprint``), so a fresh clone that ships an up-to-date model starts
-without retraining, and any edit to the data or config retrains on the next ``make run``/``make test``.
+The inputs are config.yml, domain.yml and the training data folders. Their content
+hash is stored next to the model (``<model>.fingerprint``), so a fresh clone that
+ships an up-to-date model starts without retraining, and any edit to the data or
+config retrains on the next ``make run``/``make test``.
 """
 
 from __future__ import annotations
@@ -53,12 +54,18 @@ def archive_is_readable(model: Path) -> bool:
 
 
 def is_up_to_date(model: Path, expected: str) -> bool:
-    """True when ``model`` exists, is readable and its stored fingerprint equals ``expected``."""
+    """True when ``model`` exists, is readable and its stored fingerprint equals
+    ``expected``.
+    """
     stamp = model.with_suffix("").with_suffix(".fingerprint")
-    if not (model.is_file() and stamp.is_file() and stamp.read_text().strip() == expected):
+    if not (
+        model.is_file() and stamp.is_file() and stamp.read_text().strip() == expected
+    ):
         return False
     if not archive_is_readable(model):
-        logger.warning("==> model archive %s is corrupt or incomplete; retraining it", model)
+        logger.warning(
+            "==> model archive %s is corrupt or incomplete; retraining it", model
+        )
         return False
     return True
 
@@ -66,12 +73,18 @@ def is_up_to_date(model: Path, expected: str) -> bool:
 def train(root: Path, model: Path, rasa: str) -> None:
     """Run ``rasa train`` into ``model``; raises CalledProcessError on failure."""
     command = [
-        rasa, "train",
-        "--config", CONFIG,
-        "--domain", DOMAIN,
-        "--data", *DATA_DIRS,
-        "--out", str(model.parent),
-        "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+        rasa,
+        "train",
+        "--config",
+        CONFIG,
+        "--domain",
+        DOMAIN,
+        "--data",
+        *DATA_DIRS,
+        "--out",
+        str(model.parent),
+        "--fixed-model-name",
+        model.name.removesuffix(".tar.gz"),
         "--force",
     ]
     logger.info("training the model: %s", " ".join(command))
@@ -79,10 +92,14 @@ def train(root: Path, model: Path, rasa: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: ``python -m bot.model_build --out models/shopbot.tar.gz``."""
+    """Entry point: ``python -m bot.model_build --out models/shopbot.tar.gz``."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", default="models/shopbot.tar.gz", help="model archive path")
-    parser.add_argument("--force", action="store_true", help="retrain even when up to date")
+    parser.add_argument(
+        "--out", default="models/shopbot.tar.gz", help="model archive path"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="retrain even when up to date"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -102,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         train(root, model, rasa)
     except subprocess.CalledProcessError as exc:
-        logger.error("rasa train failed with exit code %s; the previous model is kept", exc.returncode)
+        logger.error(
+            "rasa train failed with exit code %s; the previous model is kept",
+            exc.returncode,
+        )
         return 1
     stamp = model.with_suffix("").with_suffix(".fingerprint")
     tmp = stamp.with_name(stamp.name + f".tmp{os.getpid()}")

@@ -11,7 +11,9 @@ import uuid
 from typing import Any
 
 
-def send(url: str, sender: str, text: str, timeout: float = 30.0) -> list[dict[str, Any]]:
+def send(
+    url: str, sender: str, text: str, timeout: float = 30.0
+) -> list[dict[str, Any]]:
     """POST one message to the REST webhook and return the bot's messages."""
     body = json.dumps({"sender": sender, "message": text}).encode("utf-8")
     request = urllib.request.Request(
@@ -35,7 +37,7 @@ def render(message: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Read lines from the terminal, send them, print the replies; /quit or Ctrl-D ends."""
+    """Chat loop: send each line, print the replies; /quit or Ctrl-D ends."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
     parser.add_argument("--sender", default=f"terminal-{uuid.uuid4().hex[:8]}")

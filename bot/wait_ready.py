@@ -34,7 +34,9 @@ def pid_alive(pid: int) -> bool:
 
 
 def wait_ready(urls: list[str], pids: list[int], timeout: float) -> bool:
-    """Poll ``urls`` until all answer; False on timeout or when a process in ``pids`` exits."""
+    """Poll ``urls`` until all answer; False on timeout or when a process in ``pids``
+    exits.
+    """
     deadline = time.monotonic() + timeout
     pending = list(urls)
     started = time.monotonic()
@@ -49,7 +51,10 @@ def wait_ready(urls: list[str], pids: list[int], timeout: float) -> bool:
         if time.monotonic() > deadline:
             logger.error("timed out after %.0fs waiting for %s", timeout, pending)
             return False
-        sys.stderr.write(f"\r... waiting for {', '.join(pending)} ({time.monotonic() - started:.0f}s)")
+        sys.stderr.write(
+            f"\r... waiting for {', '.join(pending)} "
+            f"({time.monotonic() - started:.0f}s)"
+        )
         sys.stderr.flush()
         time.sleep(1.0)
     sys.stderr.write("\n")
@@ -59,8 +64,12 @@ def wait_ready(urls: list[str], pids: list[int], timeout: float) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--url", action="append", required=True, help="health URL (repeatable)")
-    parser.add_argument("--pids", nargs="*", type=int, default=[], help="processes to watch")
+    parser.add_argument(
+        "--url", action="append", required=True, help="health URL (repeatable)"
+    )
+    parser.add_argument(
+        "--pids", nargs="*", type=int, default=[], help="processes to watch"
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")

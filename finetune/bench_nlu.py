@@ -1,10 +1,13 @@
-"""NLU benchmark: Rasa's stock DIET pipeline vs the LoRA component, trained and tested on the same splits.
+"""NLU benchmark: Rasa's stock DIET pipeline vs the LoRA component, trained and tested
+on the same splits.
 
-Both pipelines are trained with ``rasa.model_training.train_nlu`` and queried through a loaded Rasa ``Agent``,
-so training time and parse latency include everything Rasa does for a message. Writes
-``reports/nlu_benchmark.json`` and ``reports/nlu_benchmark.md``.
+Both pipelines are trained with ``rasa.model_training.train_nlu`` and queried through
+a loaded Rasa ``Agent``, so training time and parse latency include everything Rasa
+does for a message. Writes ``reports/nlu_benchmark.json`` and
+``reports/nlu_benchmark.md``.
 
-Usage: ``python -m finetune.bench_nlu [--datasets bitext bitext_cross banking77] [--pipelines diet lora]``.
+Usage: ``python -m finetune.bench_nlu [--datasets bitext bitext_cross banking77]
+[--pipelines diet lora]``.
 """
 
 from __future__ import annotations
@@ -37,9 +40,18 @@ DIET_PIPELINE: list[dict[str, Any]] = [
     {"name": "RegexFeaturizer"},
     {"name": "LexicalSyntacticFeaturizer"},
     {"name": "CountVectorsFeaturizer"},
-    {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
-    {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True,
-     "entity_recognition": False},
+    {
+        "name": "CountVectorsFeaturizer",
+        "analyzer": "char_wb",
+        "min_ngram": 1,
+        "max_ngram": 4,
+    },
+    {
+        "name": "DIETClassifier",
+        "epochs": 100,
+        "constrain_similarities": True,
+        "entity_recognition": False,
+    },
 ]
 LORA_COMPONENT = "bot.components.lora_intent_classifier.LoraIntentClassifier"
 
@@ -49,7 +61,9 @@ def lora_pipeline(config_path: Path) -> list[dict[str, Any]]:
     import yaml
 
     config = yaml.safe_load(config_path.read_text())
-    settings = [c for c in config.get("pipeline", []) if c.get("name") == LORA_COMPONENT]
+    settings = [
+        c for c in config.get("pipeline", []) if c.get("name") == LORA_COMPONENT
+    ]
     if not settings:
         raise ValueError(f"{config_path} has no {LORA_COMPONENT} in its pipeline")
     return [{"name": "WhitespaceTokenizer"}, dict(settings[0])]
@@ -74,16 +88,20 @@ def load_splits(names: Sequence[str], root: Path) -> list[Split]:
         if name == "bitext":
             rows = nlu_data.load_bitext(sources / "bitext")
             split = nlu_data.heldout_split(nlu_data.deduplicate(rows).examples)
-            train, test = list(split.train), list(split.test)
+            train, test = _pairs(split.train), _pairs(split.test)
         elif name == "bitext_cross":
-            split = nlu_data.cross_source_split(nlu_data.load_bitext(sources / "bitext"))
-            train, test = list(split.train), list(split.test)
+            split = nlu_data.cross_source_split(
+                nlu_data.load_bitext(sources / "bitext")
+            )
+            train, test = _pairs(split.train), _pairs(split.test)
         elif name == "banking77":
             train = _read_csv(sources / "banking77" / "train.csv")
             test = _read_csv(sources / "banking77" / "test.csv")
         else:
-            raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
-        splits.append(Split(name, _pairs(train), _pairs(test)))
+            raise ValueError(
+                f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}"
+            )
+        splits.append(Split(name, train, test))
         logger.info("%s: %d train / %d test utterances", name, len(train), len(test))
     return splits
 
@@ -121,8 +139,13 @@ def write_config(pipeline: list[dict[str, Any]], path: Path) -> None:
     """Write an NLU-only Rasa config file."""
     import yaml
 
-    config = {"recipe": "default.v1", "language": "en", "assistant_id": "shopbot-bench",
-              "pipeline": pipeline, "policies": []}
+    config = {
+        "recipe": "default.v1",
+        "language": "en",
+        "assistant_id": "shopbot-bench",
+        "pipeline": pipeline,
+        "policies": [],
+    }
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
@@ -136,7 +159,9 @@ def _classifier(agent: Any, class_name: str) -> Any:
 
 
 def trainable_parameters(agent: Any, pipeline: str) -> int:
-    """Count the classifier's trainable parameters (DIET: TF variables; LoRA: adapters + head)."""
+    """Count the classifier's trainable parameters (DIET: TF variables; LoRA: adapters +
+    head).
+    """
     if pipeline == "diet":
         import numpy as np
 
@@ -146,8 +171,10 @@ def trainable_parameters(agent: Any, pipeline: str) -> int:
     return int(component.trainable_parameters)
 
 
-async def _predict(agent: Any, texts: Sequence[str]) -> tuple[list[str], list[float], list[float]]:
-    """Parse each text; return predicted labels, confidences and per-message latency (ms)."""
+async def _predict(
+    agent: Any, texts: Sequence[str]
+) -> tuple[list[str], list[float], list[float]]:
+    """Parse each text; return predicted labels, confidences and latencies (ms)."""
     labels, confidences, latencies = [], [], []
     for text in texts:
         started = time.perf_counter()
@@ -168,22 +195,32 @@ def run_one(split: Split, pipeline: str, workdir: Path) -> dict[str, float]:
     config = workdir / f"{split.name}-{pipeline}.yml"
     write_nlu_yaml(split.train, data)
     write_config(
-        DIET_PIPELINE if pipeline == "diet" else lora_pipeline(Path("config.yml")), config
+        DIET_PIPELINE if pipeline == "diet" else lora_pipeline(Path("config.yml")),
+        config,
     )
-    logger.info("==> %s / %s: training on %d utterances", split.name, pipeline, len(split.train))
+    logger.info(
+        "==> %s / %s: training on %d utterances", split.name, pipeline, len(split.train)
+    )
     started = time.perf_counter()
-    model = train_nlu(str(config), str(data), str(workdir), fixed_model_name=f"{split.name}-{pipeline}")
+    model = train_nlu(
+        str(config),
+        str(data),
+        str(workdir),
+        fixed_model_name=f"{split.name}-{pipeline}",
+    )
     train_seconds = time.perf_counter() - started
     if model is None:
-        raise RuntimeError(f"rasa train_nlu produced no model for {split.name}/{pipeline}")
+        raise RuntimeError(
+            f"rasa train_nlu produced no model for {split.name}/{pipeline}"
+        )
     agent = Agent.load(model)
     texts = [text for text, _ in split.test]
     gold = [label for _, label in split.test]
     predicted, confidences, _ = asyncio.run(_predict(agent, texts))
-    # Latency: single messages, one at a time, after the evaluation pass warmed everything up.
+    # Latency: one message at a time, after the evaluation pass warmed everything up.
     sample = texts[:LATENCY_SAMPLES]
     _, _, latencies = asyncio.run(_predict(agent, sample))
-    correct = [p == g for p, g in zip(predicted, gold)]
+    correct = [p == g for p, g in zip(predicted, gold, strict=False)]
     result = {
         "accuracy": accuracy(gold, predicted),
         "macro_f1": macro_f1(gold, predicted),
@@ -199,8 +236,12 @@ def run_one(split: Split, pipeline: str, workdir: Path) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
-    parser.add_argument("--pipelines", nargs="+", default=list(PIPELINES), choices=PIPELINES)
+    parser.add_argument(
+        "--datasets", nargs="+", default=list(DATASETS), choices=DATASETS
+    )
+    parser.add_argument(
+        "--pipelines", nargs="+", default=list(PIPELINES), choices=PIPELINES
+    )
     parser.add_argument("--out", default="reports", help="report folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -214,8 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="shopbot-bench-") as tmp:
         for split in load_splits(args.datasets, root):
             for pipeline in args.pipelines:
-                results.setdefault(split.name, {})[pipeline] = run_one(split, pipeline, Path(tmp))
-                json_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+                results.setdefault(split.name, {})[pipeline] = run_one(
+                    split, pipeline, Path(tmp)
+                )
+                json_path.write_text(
+                    json.dumps(results, indent=2, sort_keys=True) + "\n"
+                )
     (out / "nlu_benchmark.md").write_text(render_markdown(results))
     sys.stdout.write((out / "nlu_benchmark.md").read_text())
     return 0

@@ -1,7 +1,10 @@
-"""Pure helpers for the NLU benchmark report: latency summaries, targets and the Markdown table."""
+"""Pure helpers for the NLU benchmark report: latency summaries, targets and the
+Markdown table.
+"""
 
 from __future__ import annotations
 
+import os
 import platform
 from collections.abc import Mapping, Sequence
 
@@ -14,8 +17,15 @@ TARGETS: dict[tuple[str, str], tuple[str, float]] = {
     ("banking77", "accuracy"): (">=", 0.92),
 }
 PARSE_P50_TARGET_MS = 10.0
-COLUMNS = ("accuracy", "macro_f1", "ece", "train_seconds", "parse_ms_p50", "parse_ms_p95",
-           "trainable_params")
+COLUMNS = (
+    "accuracy",
+    "macro_f1",
+    "ece",
+    "train_seconds",
+    "parse_ms_p50",
+    "parse_ms_p95",
+    "trainable_params",
+)
 
 
 def summarise_latency(latencies_ms: Sequence[float]) -> dict[str, float]:
@@ -42,18 +52,21 @@ def verdicts(results: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[s
             continue
         value = lora[metric]
         met = value >= threshold
-        line = f"- {dataset} {metric} >= {threshold:.0%}: {value:.2%} ({'met' if met else 'NOT met'})"
+        verdict = "met" if met else "NOT met"
+        line = f"- {dataset} {metric} >= {threshold:.0%}: {value:.2%} ({verdict})"
         diet = results.get(dataset, {}).get("diet")
         if diet is not None:
-            above = value > diet[metric]
-            line += f"; DIET {diet[metric]:.2%} ({'LoRA above' if above else 'LoRA NOT above'})"
+            above = "LoRA above" if value > diet[metric] else "LoRA NOT above"
+            line += f"; DIET {diet[metric]:.2%} ({above})"
         lines.append(line)
     p50s = [r["lora"]["parse_ms_p50"] for r in results.values() if "lora" in r]
     if p50s:
         worst = max(p50s)
         met = worst <= PARSE_P50_TARGET_MS
-        lines.append(f"- LoRA parse p50 <= {PARSE_P50_TARGET_MS:.0f} ms: worst split {worst:.2f} ms "
-                     f"({'met' if met else 'NOT met'})")
+        lines.append(
+            f"- LoRA parse p50 <= {PARSE_P50_TARGET_MS:.0f} ms: worst split "
+            f"{worst:.2f} ms ({'met' if met else 'NOT met'})"
+        )
     return lines
 
 
@@ -70,9 +83,10 @@ def render_markdown(results: Mapping[str, Mapping[str, Mapping[str, float]]]) ->
     lines = [
         "# NLU benchmark: Rasa DIET vs LoRA-fine-tuned BERT",
         "",
-        f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}; both pipelines trained and "
-        "queried through Rasa (`train_nlu`, `Agent.parse_message`) in one run. Parse latency is one message "
-        "at a time, end to end through the NLU pipeline. Produced by `make bench-nlu`.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores. Both pipelines "
+        "trained and queried through Rasa (`train_nlu`, `Agent.parse_message`) in one "
+        "run. Parse latency is one message at a time, end to end through the NLU "
+        "pipeline. Produced by `make bench-nlu`.",
         "",
         "| dataset | pipeline | " + " | ".join(COLUMNS) + " |",
         "|---|---|" + "---|" * len(COLUMNS),

@@ -1,8 +1,10 @@
-"""`make run`'s script end to end: real Rasa server + action server, talked to over the REST channel.
+"""`make run`'s script end to end: real Rasa server + action server, talked to over the
+REST channel.
 
-Starts ``scripts/run.sh`` (what ``make run`` runs after setup) on free ports with the shipped model, waits
-for both servers, then speaks HTTP to ``POST /webhooks/rest/webhook`` as any shop page would. Finally it sends
-SIGINT (Ctrl-C) and checks that both servers are gone.
+Starts ``scripts/run.sh`` (what ``make run`` runs after setup) on free ports with the
+shipped model, waits for both servers, then speaks HTTP to ``POST
+/webhooks/rest/webhook`` as any shop page would. Finally it sends SIGINT (Ctrl-C) and
+checks that both servers are gone.
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL = REPO_ROOT / "models" / "shopbot.tar.gz"
-INDEX = Path(os.environ.get("SHOPBOT_RETRIEVAL_INDEX", REPO_ROOT / "models" / "retrieval"))
+INDEX = Path(
+    os.environ.get("SHOPBOT_RETRIEVAL_INDEX", REPO_ROOT / "models" / "retrieval")
+)
 
 pytestmark = [
-    pytest.mark.skipif(not MODEL.is_file(), reason=f"no model at {MODEL}: run `make model`"),
+    pytest.mark.skipif(
+        not MODEL.is_file(), reason=f"no model at {MODEL}: run `make model`"
+    ),
     pytest.mark.skipif(
         not (INDEX / "manifest.json").is_file(),
         reason=f"no retrieval index at {INDEX}: run `make index`",
@@ -50,7 +56,9 @@ def _port_open(port: int) -> bool:
 class Shopbot:
     """Handle on a running `scripts/run.sh`."""
 
-    def __init__(self, process: subprocess.Popen[bytes], rasa_port: int, actions_port: int):
+    def __init__(
+        self, process: subprocess.Popen[bytes], rasa_port: int, actions_port: int
+    ):
         self.process = process
         self.rasa_port = rasa_port
         self.actions_port = actions_port
@@ -75,7 +83,9 @@ class Shopbot:
             return status, raw.decode("utf-8", "replace")
 
     def say(self, sender: str, text: str) -> list[str]:
-        status, replies = self.post(json.dumps({"sender": sender, "message": text}).encode())
+        status, replies = self.post(
+            json.dumps({"sender": sender, "message": text}).encode()
+        )
         assert status == 200, replies
         return [str(reply.get("text") or "") for reply in replies]
 
@@ -83,13 +93,23 @@ class Shopbot:
 @pytest.fixture(scope="module")
 def shopbot() -> Iterator[Shopbot]:
     rasa_port, actions_port = _free_port(), _free_port()
-    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
-           "SHOPBOT_RETRIEVAL_INDEX": str(INDEX), "USE_TF": "0", "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "RASA_PORT": str(rasa_port),
+        "ACTIONS_PORT": str(actions_port),
+        "SHOPBOT_RETRIEVAL_INDEX": str(INDEX),
+        "USE_TF": "0",
+        "HF_HUB_OFFLINE": "1",
+    }
     venv = Path(sys.executable).parent.parent
     process = subprocess.Popen(
         ["bash", str(REPO_ROOT / "scripts" / "run.sh"), str(venv), str(MODEL)],
-        cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=REPO_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 420
     output = b""
@@ -100,7 +120,9 @@ def shopbot() -> Iterator[Shopbot]:
         output += chunk
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"run.sh did not start:\n{output.decode(errors='replace')[-3000:]}")
+            pytest.fail(
+                f"run.sh did not start:\n{output.decode(errors='replace')[-3000:]}"
+            )
         time.sleep(0.5)
     bot = Shopbot(process, rasa_port, actions_port)
     yield bot
@@ -121,9 +143,24 @@ def test_rest_asks_for_the_order_number_when_missing(shopbot: Shopbot) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[1, 2, 3]", b'{"sender": "x"}', b"", "ünïcødé".encode(),
-     b'{"sender": "x", "message": 5}', b"\xff\xfe"],
-    ids=["broken", "array", "no-message", "empty", "not-json-text", "number-message", "binary"],
+    [
+        b"{not json",
+        b"[1, 2, 3]",
+        b'{"sender": "x"}',
+        b"",
+        "ünïcødé".encode(),
+        b'{"sender": "x", "message": 5}',
+        b"\xff\xfe",
+    ],
+    ids=[
+        "broken",
+        "array",
+        "no-message",
+        "empty",
+        "not-json-text",
+        "number-message",
+        "binary",
+    ],
 )
 def test_malformed_rest_payload_is_rejected_and_server_keeps_working(
     shopbot: Shopbot, body: bytes
@@ -131,15 +168,20 @@ def test_malformed_rest_payload_is_rejected_and_server_keeps_working(
     status, reply = shopbot.post(body)
     assert status == 400, (status, reply)
     assert "expected a JSON object" in reply["error"] or "must be" in reply["error"]
-    assert shopbot.say("rest-after-bad", "hi"), "server stopped answering after bad input"
+    assert shopbot.say(
+        "rest-after-bad", "hi"
+    ), "server stopped answering after bad input"
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "🙂🛒📦", "Где мой заказ 12345?", "x" * 10_000],
+    "text",
+    ["", "   ", "🙂🛒📦", "Где мой заказ 12345?", "x" * 10_000],
     ids=["empty", "whitespace", "emoji", "cyrillic", "10k-chars"],
 )
 def test_odd_messages_get_a_reply_over_rest(shopbot: Shopbot, text: str) -> None:
-    status, replies = shopbot.post(json.dumps({"sender": "rest-odd", "message": text}).encode())
+    status, replies = shopbot.post(
+        json.dumps({"sender": "rest-odd", "message": text}).encode()
+    )
     assert status == 200, replies
     assert isinstance(replies, list)
 

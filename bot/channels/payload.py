@@ -1,4 +1,6 @@
-"""Pure validation of REST webhook payloads: what shoppers' pages send to ``/webhooks/rest/webhook``."""
+"""Pure validation of REST webhook payloads: what shoppers' pages send to
+``/webhooks/rest/webhook``.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +20,13 @@ def payload_error(body: bytes) -> str | None:
     Returns:
         A one-line message naming what is wrong and what is expected, or None.
     """
-    expected = 'expected a JSON object like {"sender": "abc", "message": "where is my order?"}'
+    expected = (
+        'expected a JSON object like {"sender": "abc", "message": "where is my order?"}'
+    )
     if len(body) > MAX_BODY_BYTES:
-        return f"request body of {len(body)} bytes exceeds the {MAX_BODY_BYTES}-byte limit"
+        return (
+            f"request body of {len(body)} bytes exceeds the {MAX_BODY_BYTES}-byte limit"
+        )
     if not body.strip():
         return f"empty request body; {expected}"
     try:
@@ -33,7 +39,7 @@ def payload_error(body: bytes) -> str | None:
     if not isinstance(message, str):
         return f"'message' must be a string, got {type(message).__name__}; {expected}"
     sender = data.get("sender")
-    if sender is not None and not isinstance(sender, (str, int)):
+    if sender is not None and not isinstance(sender, str | int):
         return f"'sender' must be a string, got {type(sender).__name__}"
     if isinstance(sender, str) and len(sender) > MAX_SENDER_CHARS:
         return f"'sender' is longer than {MAX_SENDER_CHARS} characters"

@@ -1,8 +1,10 @@
-"""Rasa's REST channel with payload validation: malformed requests get a 400 naming the problem.
+"""Rasa's REST channel with payload validation: malformed requests get a 400 naming the
+problem.
 
-Rasa's stock ``RestInput`` answers a JSON array, an empty body or a missing ``message`` with a 500 and a
-traceback in the log. This subclass keeps its URL (``/webhooks/rest/webhook``) and behaviour for valid
-requests. Configure it in ``credentials.yml`` as ``bot.channels.rest.RestInput``.
+Rasa's stock ``RestInput`` answers a JSON array, an empty body or a missing
+``message`` with a 500 and a traceback in the log. This subclass keeps its URL
+(``/webhooks/rest/webhook``) and behaviour for valid requests. Configure it in
+``credentials.yml`` as ``bot.channels.rest.RestInput``.
 """
 
 from __future__ import annotations

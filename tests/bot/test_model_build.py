@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import io
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -76,7 +75,11 @@ def test_up_to_date_needs_model_and_matching_stamp(project: Path) -> None:
 
 @pytest.mark.parametrize(
     "corrupt",
-    [lambda data: data[: len(data) // 2], lambda data: b"not a tar at all", lambda data: b""],
+    [
+        lambda data: data[: len(data) // 2],
+        lambda data: b"not a tar at all",
+        lambda data: b"",
+    ],
     ids=["truncated", "garbage", "empty"],
 )
 def test_corrupt_archive_is_not_up_to_date(project: Path, corrupt) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +104,9 @@ def test_main_skips_training_when_up_to_date(
     assert calls == []
 
 
-def test_main_reports_missing_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_reports_missing_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert model_build.main([]) == 2
 

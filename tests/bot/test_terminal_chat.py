@@ -1,4 +1,6 @@
-"""Tests for the terminal chat client and the readiness probe against a real local HTTP server."""
+"""Tests for the terminal chat client and the readiness probe against a real local HTTP
+server.
+"""
 
 from __future__ import annotations
 
@@ -40,15 +42,26 @@ def server() -> Iterator[str]:
 
 
 def test_send_posts_rest_payload(server: str) -> None:
-    replies = terminal_chat.send(f"{server}/webhooks/rest/webhook", "me", "hi ✨ こんにちは")
+    replies = terminal_chat.send(
+        f"{server}/webhooks/rest/webhook", "me", "hi ✨ こんにちは"
+    )
     assert replies == [{"recipient_id": "me", "text": "echo: hi ✨ こんにちは"}]
 
 
 def test_render_text_buttons_image() -> None:
     text = terminal_chat.render(
-        {"text": "Pick one", "buttons": [{"title": "Yes", "payload": "/affirm"}], "image": "x.png"}
+        {
+            "text": "Pick one",
+            "buttons": [{"title": "Yes", "payload": "/affirm"}],
+            "image": "x.png",
+        }
     )
-    assert "bot> Pick one" in text and "[Yes]" in text and "/affirm" in text and "x.png" in text
+    assert (
+        "bot> Pick one" in text
+        and "[Yes]" in text
+        and "/affirm" in text
+        and "x.png" in text
+    )
 
 
 def test_wait_ready_succeeds_and_times_out(server: str) -> None:
@@ -57,4 +70,6 @@ def test_wait_ready_succeeds_and_times_out(server: str) -> None:
 
 
 def test_wait_ready_fails_fast_when_process_died() -> None:
-    assert not wait_ready.wait_ready(["http://127.0.0.1:9/none"], [2**22 + 12345], timeout=60)
+    assert not wait_ready.wait_ready(
+        ["http://127.0.0.1:9/none"], [2**22 + 12345], timeout=60
+    )

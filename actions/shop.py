@@ -44,6 +44,8 @@ class ShopPolicies:
 
     Attributes:
         refund_window: e.g. "30 days" (from ``refund_window_days``).
+        refund_window_days: the number behind ``refund_window``; None in
+            :data:`NEUTRAL_SHOP`, where no number is known.
         refund_processing_time: e.g. "5-10 business days".
         cancellation_fee: the cancellation terms in one phrase.
         standard_delivery: standard delivery time.
@@ -52,6 +54,7 @@ class ShopPolicies:
     """
 
     refund_window: str
+    refund_window_days: int | None
     refund_processing_time: str
     cancellation_fee: str
     standard_delivery: str
@@ -93,6 +96,7 @@ NEUTRAL_SHOP = ShopConfig(
     ),
     policies=ShopPolicies(
         refund_window="the period stated in our returns policy",
+        refund_window_days=None,
         refund_processing_time="the time stated in our returns policy",
         cancellation_fee="see the cancellation terms on our website",
         standard_delivery="the time shown at checkout",
@@ -199,6 +203,7 @@ def parse_shop_config(data: Any, where: str = "shop.yml") -> ShopConfig:
     )
     policies = ShopPolicies(
         refund_window=f"{days} days",
+        refund_window_days=days,
         refund_processing_time=_text(
             policy_data, "refund_processing_days", policies_where
         ),
@@ -221,7 +226,8 @@ def load_shop_config(path: Path | str) -> ShopConfig:
 
     Raises:
         ShopConfigNotFoundError: the file does not exist.
-        ShopConfigError: the file is not valid YAML or fails validation.
+        ShopConfigError: the file cannot be read, is not valid YAML or fails
+            validation.
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
@@ -236,6 +242,10 @@ def load_shop_config(path: Path | str) -> ShopConfig:
         data = YAML(typ="safe", pure=True).load(source.read_text(encoding="utf-8"))
     except (YAMLError, UnicodeDecodeError) as exc:
         raise ShopConfigError(f"{source}: not valid UTF-8 YAML: {exc}") from exc
+    except OSError as exc:
+        raise ShopConfigError(
+            f"{source}: cannot be read ({exc}); check its permissions"
+        ) from exc
     return parse_shop_config(data, where=str(source))
 
 

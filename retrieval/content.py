@@ -2,7 +2,7 @@
 
 Bitext answers hold ``{{Placeholder}}`` slots and echo the asker's order numbers,
 names, cities and amounts. :func:`fill_answer` fills shop details from
-:class:`~retrieval.shop.ShopInfo`, rewrites identifiers to "your order" (so no one
+:class:`~actions.shop.ShopConfig`, rewrites identifiers to "your order" (so no one
 sees another customer's number) and turns the remaining slots, which name buttons
 and menu entries, into quoted labels. Answers whose slots stand for content the shop
 has not written (for example ``{{Case 1}}``, ``{{Response Time}}``) cannot be filled
@@ -15,12 +15,12 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from actions.shop import ShopConfig
 from retrieval.errors import ContentError
 from retrieval.qa_store import QARecord
-from retrieval.shop import ShopInfo
 
 logger = logging.getLogger(__name__)
 
@@ -111,10 +111,6 @@ _DAYS_WINDOW_RE = re.compile(
     r"\{\{(?:number of days|refund period)\}\}(\s*-?\s*days?)", re.IGNORECASE
 )
 _NAME_FIELD_RE = re.compile(r",?\s*\{\{name field anonymized\}\}", re.IGNORECASE)
-
-
-def _q(page: str) -> Callable[[ShopInfo], str]:
-    return lambda shop: f'"{shop.pages[page]}"'
 
 
 _CHANNELS = "{chat}, phone ({phone}) or email ({email})"
@@ -266,7 +262,7 @@ def unfillable_placeholders(answer: str) -> list[str]:
 
 
 def fill_answer(
-    answer: str, shop: ShopInfo, *, entity_type: str = "", entity_value: str = ""
+    answer: str, shop: ShopConfig, *, entity_type: str = "", entity_value: str = ""
 ) -> str:
     """Fill or rewrite every ``{{slot}}`` and identifier in a Bitext answer.
 
@@ -283,7 +279,8 @@ def fill_answer(
 
     Raises:
         ContentError: When the answer holds an unfillable slot (see
-            :func:`unfillable_placeholders`).
+            :func:`unfillable_placeholders`), or holds a slot and ``shop`` has no
+            refund window in days (:data:`actions.shop.NEUTRAL_SHOP`).
     """
     bad = unfillable_placeholders(answer)
     if bad:
@@ -312,7 +309,7 @@ def fill_answer(
 
 def build_bitext_records(
     rows: Iterable[Mapping[str, str]],
-    shop: ShopInfo,
+    shop: ShopConfig,
     *,
     first_id: int = 1,
     created_at: str = BITEXT_CREATED_AT,
@@ -470,7 +467,13 @@ def _rewrite_ids(text: str) -> str:
     return _ID_LEFT_RE.sub(lambda m: f"your {m.group(2)}{m.group(3)}", text)
 
 
-def _values(shop: ShopInfo) -> dict[str, str]:
+def _values(shop: ShopConfig) -> dict[str, str]:
+    days = shop.policies.refund_window_days
+    if days is None:
+        raise ContentError(
+            f"Shop {shop.name!r} has no refund window in days (neutral wording); "
+            "load a real shop.yml before building answers."
+        )
     return {
         "name": shop.name,
         "url": shop.website_url,
@@ -478,12 +481,12 @@ def _values(shop: ShopInfo) -> dict[str, str]:
         "email": shop.support_email,
         "hours": shop.support_hours,
         "chat": shop.live_chat,
-        "refund_window_days": shop.policies["refund_window_days"],
-        "refund_processing_days": shop.policies["refund_processing_days"],
+        "refund_window_days": str(days),
+        "refund_processing_days": shop.policies.refund_processing_time,
     }
 
 
-def _fill_context_slots(text: str, shop: ShopInfo) -> str:
+def _fill_context_slots(text: str, shop: ShopConfig) -> str:
     values = _values(shop)
 
     def website(match: re.Match[str]) -> str:
@@ -504,12 +507,16 @@ def _fill_context_slots(text: str, shop: ShopInfo) -> str:
     return _WEBSITE_RE.sub(website, text)
 
 
-def _fill_slot(match: re.Match[str], shop: ShopInfo) -> str:
+def _page_label(shop: ShopConfig, page: str) -> str:
+    return str(getattr(shop.pages, page))
+
+
+def _fill_slot(match: re.Match[str], shop: ShopConfig) -> str:
     raw = match.group(1).strip()
     key = raw.lower()
     if key in _SLOTS:
         return _SLOTS[key].format(**_values(shop))
-    label = shop.pages[_PAGE_SLOTS[key]] if key in _PAGE_SLOTS else raw
+    label = _page_label(shop, _PAGE_SLOTS[key]) if key in _PAGE_SLOTS else raw
     if '"' in label or not label[:1].isupper():
         return label
     before = match.string[match.start() - 1 : match.start()]

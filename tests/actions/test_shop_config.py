@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ def test_repository_shop_yml_loads() -> None:
     config = shop.load_shop_config(REPO_SHOP)
     assert config.name == "Northwind Outfitters"
     assert config.policies.refund_window == "30 days"
+    assert config.policies.refund_window_days == 30
     assert "PayPal" in config.policies.payment_methods
     assert config.pages.order_history == "My Orders"
 
@@ -90,6 +92,15 @@ def test_invalid_yaml_is_a_config_error_and_a_value_error(tmp_path: Path) -> Non
     path = tmp_path / "shop.yml"
     path.write_text("name: [unclosed\n", encoding="utf-8")
     with pytest.raises(ValueError, match="not valid UTF-8 YAML"):
+        shop.load_shop_config(path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "shop.yml"
+    path.write_text(REPO_SHOP.read_text(encoding="utf-8"), encoding="utf-8")
+    path.chmod(0)
+    with pytest.raises(ShopConfigError, match="cannot be read"):
         shop.load_shop_config(path)
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from actions.shop import ShopConfig, parse_shop_config
 from retrieval.encode import Encoder, load_encoder
 from retrieval.qa_store import QARecord
-from retrieval.shop import ShopInfo, shop_info_from_dict
 
 MakeRecord = Callable[..., QARecord]
 TinyBert = Callable[..., Path]
@@ -106,8 +106,8 @@ def records() -> list[QARecord]:
 
 
 @pytest.fixture
-def shop() -> ShopInfo:
-    return shop_info_from_dict(
+def shop() -> ShopConfig:
+    return parse_shop_config(
         {
             "name": "Test Shop",
             "website_url": "https://test.example",
@@ -115,6 +115,7 @@ def shop() -> ShopInfo:
             "support_phone": "+1 555 0199",
             "support_hours": "weekdays 9-17",
             "live_chat": "the chat window on our website",
+            "currency": "EUR",
             "pages": {
                 "account_settings": "Account Settings",
                 "order_history": "My Orders",
@@ -126,6 +127,10 @@ def shop() -> ShopInfo:
             "policies": {
                 "refund_window_days": 30,
                 "refund_processing_days": "5-10 business days",
+                "cancellation_fee": "free before shipping",
+                "standard_delivery": "3-5 business days",
+                "express_delivery": "1-2 business days",
+                "payment_methods": ["card", "PayPal"],
             },
         }
     )

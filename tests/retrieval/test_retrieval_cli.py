@@ -16,10 +16,13 @@ support_email: help@test.example
 support_phone: +1 555 0199
 support_hours: weekdays 9-17
 live_chat: the chat window on our website
+currency: EUR
 pages: {account_settings: Account Settings, order_history: My Orders,
         contact_us: Contact Us, returns: Returns, payment_methods: Payment Methods,
         shipping_policy: Shipping}
-policies: {refund_window_days: 30, refund_processing_days: 5 days}
+policies: {refund_window_days: 30, refund_processing_days: 5 days,
+           cancellation_fee: free before shipping, standard_delivery: 3 days,
+           express_delivery: 1 day, payment_methods: [card, PayPal]}
 """
 
 

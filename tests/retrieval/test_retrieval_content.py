@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from actions.errors import ShopConfigError, ShopConfigNotFoundError
+from actions.shop import NEUTRAL_SHOP, ShopConfig
 from retrieval.content import (
     build_bitext_records,
     fill_answer,
@@ -13,7 +15,7 @@ from retrieval.content import (
 )
 from retrieval.errors import ContentError
 from retrieval.qa_store import read_records
-from retrieval.shop import ShopInfo, load_shop_info, shop_info_from_dict
+from retrieval.shop import load_shop_info
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,7 +45,7 @@ REPO = Path(__file__).resolve().parents[2]
         ("Line one.\r\n\r\n2. Two.\r\n", "Line one.\n\n2. Two."),
     ],
 )
-def test_fill_answer(raw: str, expected: str, shop: ShopInfo) -> None:
+def test_fill_answer(raw: str, expected: str, shop: ShopConfig) -> None:
     assert fill_answer(raw, shop) == expected
 
 
@@ -58,14 +60,14 @@ def test_fill_answer(raw: str, expected: str, shop: ShopInfo) -> None:
         "Find invoice #{{Invoice Number Anonymized}} in your account.",
     ],
 )
-def test_identifiers_never_leak(raw: str, shop: ShopInfo) -> None:
+def test_identifiers_never_leak(raw: str, shop: ShopConfig) -> None:
     filled = fill_answer(raw, shop)
     assert not re.search(r"\d{3,}", filled), filled
     assert "{{" not in filled and "\x00" not in filled
     assert re.search(r"\byour (order|purchase|invoice|bill)\b|the order\b", filled)
 
 
-def test_entities_from_the_question_are_rewritten(shop: ShopInfo) -> None:
+def test_entities_from_the_question_are_rewritten(shop: ShopConfig) -> None:
     name = fill_answer(
         "You need the bill from Mr. Jones.",
         shop,
@@ -84,14 +86,14 @@ def test_entities_from_the_question_are_rewritten(shop: ShopInfo) -> None:
     assert money == "You expect your refund."
 
 
-def test_unfillable_slots_are_refused(shop: ShopInfo) -> None:
+def test_unfillable_slots_are_refused(shop: ShopConfig) -> None:
     raw = "Refunds apply in: - {{Case 1}} - {{Case 2}}. Reply within [Response Time]."
     assert unfillable_placeholders(raw) == ["Case 1", "Case 2", "Response Time"]
     with pytest.raises(ContentError, match="Case 1"):
         fill_answer(raw, shop)
 
 
-def test_build_records_drops_unfillable_and_keeps_ids(shop: ShopInfo) -> None:
+def test_build_records_drops_unfillable_and_keeps_ids(shop: ShopConfig) -> None:
     rows = [
         {
             "instruction": "cancel order 123456",
@@ -120,7 +122,7 @@ def test_build_records_drops_unfillable_and_keeps_ids(shop: ShopInfo) -> None:
     )
 
 
-def test_build_records_rejects_wrong_file(shop: ShopInfo) -> None:
+def test_build_records_rejects_wrong_file(shop: ShopConfig) -> None:
     with pytest.raises(ContentError, match="lacks \\['instruction', 'response'\\]"):
         build_bitext_records([{"utterance": "hi", "intent": "greet"}], shop)
 
@@ -146,34 +148,29 @@ def test_split_heldout_rejects_bad_rows() -> None:
         split_heldout([{"utterance": "", "intent": "a"}], [])
 
 
-def test_shop_config_missing_keys_named() -> None:
-    with pytest.raises(ContentError, match="support_phone.*pages.returns"):
-        shop_info_from_dict(
-            {
-                "name": "x",
-                "website_url": "u",
-                "support_email": "e",
-                "support_hours": "h",
-                "live_chat": "c",
-                "pages": {
-                    "account_settings": "a",
-                    "order_history": "o",
-                    "contact_us": "c",
-                    "payment_methods": "p",
-                    "shipping_policy": "s",
-                },
-                "policies": {"refund_window_days": 1, "refund_processing_days": 2},
-            }
-        )
+def test_shop_config_missing_key_named(tmp_path: Path) -> None:
+    path = tmp_path / "shop.yml"
+    text = (REPO / "shop.yml").read_text(encoding="utf-8")
+    path.write_text(text.replace("  returns: Returns & Refunds\n", ""))
+    with pytest.raises(ContentError, match="missing key 'returns'") as info:
+        load_shop_info(path)
+    assert isinstance(info.value.__cause__, ShopConfigError)
 
 
 def test_shop_config_bad_yaml(tmp_path: Path) -> None:
     path = tmp_path / "shop.yml"
     path.write_text("name: [unclosed")
-    with pytest.raises(ContentError, match="not valid YAML"):
+    with pytest.raises(ContentError, match="not valid UTF-8 YAML") as info:
         load_shop_info(path)
-    with pytest.raises(ContentError, match="Cannot read shop config"):
+    assert isinstance(info.value.__cause__, ShopConfigError)
+    with pytest.raises(ContentError, match="Cannot read shop config") as info:
         load_shop_info(tmp_path / "missing.yml")
+    assert isinstance(info.value.__cause__, ShopConfigNotFoundError)
+
+
+def test_neutral_shop_cannot_fill_answers() -> None:
+    with pytest.raises(ContentError, match="refund window"):
+        fill_answer("Call {{Customer Support Phone Number}}.", NEUTRAL_SHOP)
 
 
 def test_repository_shop_file_is_complete() -> None:

@@ -96,5 +96,13 @@ def render_markdown(results: Mapping[str, Mapping[str, Mapping[str, float]]]) ->
             row = results[dataset][pipeline]
             cells = [_cell(c, row[c]) for c in COLUMNS]
             lines.append(f"| {dataset} | {pipeline} | " + " | ".join(cells) + " |")
+    missing = [
+        f"{pipeline} on {dataset}"
+        for dataset in sorted(results)
+        for pipeline in ("diet", "lora")
+        if pipeline not in results[dataset]
+    ]
+    if missing:
+        lines += ["", f"Not measured yet: {', '.join(missing)}."]
     lines += ["", "## Targets", "", *verdicts(results), ""]
     return "\n".join(lines)

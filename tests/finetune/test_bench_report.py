@@ -48,3 +48,9 @@ def test_verdicts_compare_with_targets_and_diet() -> None:
 def test_markdown_has_a_row_per_run() -> None:
     text = render_markdown({"bitext": {"lora": _row(0.99), "diet": _row(0.97)}})
     assert "| bitext | diet | 97.00% |" in text and "| bitext | lora | 99.00% |" in text
+    assert "Not measured yet" not in text
+
+
+def test_markdown_names_runs_not_measured_yet() -> None:
+    text = render_markdown({"banking77": {"lora": _row(0.93)}})
+    assert "Not measured yet: diet on banking77." in text

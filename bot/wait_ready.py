@@ -53,7 +53,7 @@ def wait_ready(urls: list[str], pids: list[int], timeout: float) -> bool:
             return False
         sys.stderr.write(
             f"\r... waiting for {', '.join(pending)} "
-            f"({time.monotonic() - started:.0f}s)"
+            f"({time.monotonic() - started:.0f}s)\033[K"
         )
         sys.stderr.flush()
         time.sleep(1.0)

@@ -17,3 +17,23 @@ class ShopConfigError(ActionsError, ValueError):
 
 class ShopConfigNotFoundError(ActionsError, FileNotFoundError):
     """The shop configuration file does not exist."""
+
+
+class SettingsError(ActionsError, ValueError):
+    """An environment variable of the action server has a bad value."""
+
+
+class StoreError(ActionsError):
+    """The profile store failed."""
+
+
+class StoreUnavailableError(StoreError, ConnectionError):
+    """The profile store cannot be reached, or is locked for too long."""
+
+
+class TokenError(ActionsError, ValueError):
+    """A shopper token is malformed, forged or expired."""
+
+
+class OfferBudgetExhaustedError(ActionsError, RuntimeError):
+    """An offer's budget (total or per customer) is used up."""

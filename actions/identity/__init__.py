@@ -1,0 +1,1 @@
+"""Who is talking: signed shopper tokens and the identity they prove."""

@@ -1,0 +1,1 @@
+"""The customer profile store: SQLAlchemy tables, sessions, migrations and queries."""

@@ -40,7 +40,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def redact(url: str) -> str:
     """The URL with any password hidden, for logs and messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    return str(make_url(url).render_as_string(hide_password=True))
+
+
+def describe_error(error: DBAPIError) -> str:
+    """The driver error's class and message on one line, for error messages."""
+    return f"{type(error.orig).__name__}: {' '.join(str(error.orig).split())}"
 
 
 @lru_cache(maxsize=8)
@@ -53,6 +58,9 @@ def engine_for(url: str) -> Engine:
 
     Returns:
         The engine; for a file SQLite URL the parent folder is created.
+
+    Raises:
+        StoreUnavailableError: that folder cannot be created.
     """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True}
@@ -62,7 +70,15 @@ def engine_for(url: str) -> Engine:
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
         }
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreUnavailableError(
+                    f"Cannot create the folder '{folder}' of the SQLite database "
+                    f"({error.strerror}); point SHOPBOT_DATABASE_URL at a writable "
+                    "location."
+                ) from error
     else:
         kwargs["connect_args"] = {"connect_timeout": 3}
         kwargs["pool_size"] = 10
@@ -101,7 +117,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         if isinstance(error, OperationalError) or error.connection_invalidated:
             raise StoreUnavailableError(
                 f"The profile store '{redact(str(engine.url))}' is unavailable "
-                f"({type(error.orig).__name__}: {error.orig}); check that the "
+                f"({describe_error(error)}); check that the "
                 "database is running and not locked, then retry."
             ) from error
         raise

@@ -1,0 +1,1 @@
+"""Offers: catalogue, next-best-offer ranking, hold-out arm and budget-safe grants."""

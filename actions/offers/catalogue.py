@@ -5,10 +5,8 @@ churn data's: 'Laptop & Accessory', 'Mobile Phone', 'Fashion', 'Grocery' and
 'Others'. Seeding inserts the offers whose code is not in the table yet and
 never changes existing rows, so budgets and switches the shop edited survive.
 
-The goodwill voucher is for shoppers who complained recently. The ``offers``
-table needs a ``requires_complaint`` column to store that; until the schema has
-it, seeding skips complaint-only offers (with a warning) rather than store them
-as offers for everybody.
+The goodwill voucher ``SORRY5`` is stored with ``requires_complaint`` set, so
+the ranking offers it only to shoppers who complained recently.
 """
 
 from __future__ import annotations
@@ -33,11 +31,6 @@ MAX_CODE_LENGTH = 32
 MAX_TITLE_LENGTH = 120
 MAX_DESCRIPTION_LENGTH = 400
 MAX_CATEGORY_LENGTH = 40
-
-
-def schema_has_complaint_flag() -> bool:
-    """Whether the ``offers`` table can store ``requires_complaint``."""
-    return hasattr(Offer, "requires_complaint")
 
 
 def _text(name: str, value: object, limit: int, code: object) -> None:
@@ -145,12 +138,9 @@ class OfferSpec:
         """The column values of a new ``offers`` row (granted_count 0).
 
         Returns:
-            Column name to value; ``requires_complaint`` only when the schema
-            has that column.
+            Column name to value.
         """
         values = asdict(self)
-        if not schema_has_complaint_flag():
-            values.pop("requires_complaint")
         values["granted_count"] = 0
         return values
 
@@ -303,13 +293,6 @@ def seed_offers(session: Session, offers: Iterable[OfferSpec] = DEFAULT_OFFERS) 
     inserted = 0
     for spec in specs:
         if spec.code in existing:
-            continue
-        if spec.requires_complaint and not schema_has_complaint_flag():
-            logger.warning(
-                "Offer '%s' is only for shoppers who complained, but the offers "
-                "table has no requires_complaint column; not seeded.",
-                spec.code,
-            )
             continue
         session.add(Offer(**spec.row_values()))
         inserted += 1

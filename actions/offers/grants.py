@@ -158,9 +158,7 @@ def _candidate(row: Any, customer_grants: int) -> OfferCandidate:
         customer_grants=customer_grants,
         active=bool(row.active),
         valid_until=row.valid_until,
-        # The column is proposed for the schema; until it exists no offer is
-        # complaint-only (and the catalogue does not seed complaint-only ones).
-        requires_complaint=bool(getattr(row, "requires_complaint", False)),
+        requires_complaint=bool(row.requires_complaint),
         title=row.title,
         description=row.description,
     )

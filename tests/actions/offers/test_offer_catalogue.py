@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from actions.churn.features import CATEGORIES
-from actions.offers.catalogue import (
-    DEFAULT_OFFERS,
-    schema_has_complaint_flag,
-    seed_offers,
-)
+from actions.offers.catalogue import DEFAULT_OFFERS, seed_offers
 from actions.offers.errors import OfferValueError
+from actions.offers.grants import (
+    ARM_NONE,
+    ARM_OFFER,
+    OfferDecision,
+    decide_offer,
+    load_candidates,
+)
+from actions.offers.ranking import NO_COMPLAINT, OfferProfile, is_eligible
 from actions.store.db import session_scope
-from actions.store.schema import Offer
+from actions.store.schema import Customer, Offer
 
 SPEC = DEFAULT_OFFERS[0]
 
@@ -39,17 +44,16 @@ def test_default_catalogue_is_realistic() -> None:
 
 
 def test_seeding_is_idempotent_by_code(sqlite_engine: Engine) -> None:
-    seedable = [
-        spec
-        for spec in DEFAULT_OFFERS
-        if schema_has_complaint_flag() or not spec.requires_complaint
-    ]
     with session_scope(sqlite_engine) as session:
-        assert seed_offers(session) == len(seedable)
+        assert seed_offers(session) == len(DEFAULT_OFFERS)
     with session_scope(sqlite_engine) as session:
         assert seed_offers(session) == 0
         rows = {row.code: row for row in session.execute(select(Offer)).scalars()}
-    assert set(rows) == {spec.code for spec in seedable}
+    assert set(rows) == {spec.code for spec in DEFAULT_OFFERS}
+    assert rows["SORRY5"].requires_complaint
+    assert not any(
+        row.requires_complaint for code, row in rows.items() if code != "SORRY5"
+    )
     stay = rows["STAY20"]
     assert (stay.kind, stay.value, stay.total_budget, stay.granted_count) == (
         "voucher",
@@ -58,6 +62,56 @@ def test_seeding_is_idempotent_by_code(sqlite_engine: Engine) -> None:
         0,
     )
     assert stay.min_churn_risk == 0.5 and stay.active
+
+
+def test_goodwill_voucher_is_seeded_and_only_for_shoppers_who_complained(
+    sqlite_engine: Engine,
+) -> None:
+    today = date(2025, 3, 14)
+    with session_scope(sqlite_engine) as session:
+        seed_offers(session)
+        session.add(
+            Customer(
+                id=1,
+                name="Shopper 1",
+                email="shopper1@example.test",
+                loyalty_tier="bronze",
+                personalisation_consent=True,
+                created_at=datetime(2025, 1, 1),
+            )
+        )
+    calm = OfferProfile(
+        customer_id=1, loyalty_tier="bronze", personalisation_consent=True
+    )
+    upset = replace(calm, complained_recently=True)
+    with session_scope(sqlite_engine) as session:
+        candidates = load_candidates(session=session, customer_id=1, today=today)
+    sorry = {candidate.code: candidate for candidate in candidates}["SORRY5"]
+    assert sorry.requires_complaint
+    refused = is_eligible(sorry, calm, today)
+    assert not refused and refused.reason == NO_COMPLAINT
+    assert is_eligible(sorry, upset, today)
+
+    # With only the goodwill voucher switched on, the decision follows the flag.
+    with session_scope(sqlite_engine) as session:
+        session.execute(
+            update(Offer).where(Offer.code != "SORRY5").values(active=False)
+        )
+    decisions: dict[str, OfferDecision] = {}
+    for name, profile in (("calm", calm), ("upset", upset)):
+        with session_scope(sqlite_engine) as session:
+            decisions[name] = decide_offer(
+                session=session,
+                profile=profile,
+                conversation_id=f"conversation-{name}",
+                holdout_share=0.0,
+                now=datetime(2025, 3, 14, 12, 0, 0),
+            )
+    assert decisions["calm"].arm == ARM_NONE
+    assert decisions["upset"].arm == ARM_OFFER
+    assert decisions["upset"].offer is not None
+    assert decisions["upset"].offer.code == "SORRY5"
+    assert "goodwill" in decisions["upset"].offer.reasons
 
 
 def test_seeding_keeps_rows_the_shop_edited(sqlite_engine: Engine) -> None:

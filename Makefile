@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.shopbot-installed
 MODEL := models/shopbot.tar.gz
 INDEX := models/retrieval
+CHURN := models/churn
 export SHOPBOT_RETRIEVAL_INDEX ?= $(abspath $(INDEX))
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
@@ -14,15 +15,18 @@ export RASA_TELEMETRY_ENABLED ?= false
 # transformers must not import TensorFlow (Rasa loads it itself where it needs it).
 export USE_TF ?= 0
 
-.PHONY: run test setup model index bench-nlu bench-retrieval lint clean-venv help
+.PHONY: run test setup model index churn store bench-nlu bench-retrieval bench-actions lint clean-venv help
 
 help:
 	@echo "make run        set up if needed, then start the assistant (Rasa server + action server)"
 	@echo "make test       set up if needed, then run the test suite"
 	@echo "make model      (re)train the Rasa model when its data or config changed"
 	@echo "make index      build the retrieval index of past support answers when missing or stale"
+	@echo "make churn      train the churn model when missing or stale (reports/churn.*)"
+	@echo "make store      migrate the profile store and seed the demo shop when empty (var/shopbot.db)"
 	@echo "make bench-nlu  benchmark DIET vs the LoRA classifier (writes reports/nlu_benchmark.*)"
 	@echo "make bench-retrieval  retrieval quality and 10k/100k/1M scale benchmark (reports/retrieval*)"
+	@echo "make bench-actions    action-server latency under 20 concurrent conversations (reports/actions_benchmark.json)"
 
 setup: $(STAMP)
 
@@ -41,10 +45,21 @@ $(INDEX)/manifest.json: $(STAMP) data/qa/qa_pairs.jsonl data/qa/heldout_queries.
 
 index: $(INDEX)/manifest.json
 
-run: model index
+# The churn model (build output, seconds to train): retrained when its data or code changes.
+$(CHURN)/metadata.json: $(STAMP) data/churn/ecommerce_churn.csv $(wildcard actions/churn/*.py)
+	@echo "==> training the churn model $(CHURN)"
+	@$(PY) -m actions.churn train --model-dir $(CHURN)
+
+churn: $(CHURN)/metadata.json
+
+# The profile store: migrated on every start (a no-op when current), seeded only when empty.
+store: $(STAMP)
+	@$(PY) -m actions.store seed
+
+run: model index churn store
 	@scripts/run.sh "$(VENV)" "$(MODEL)"
 
-test: model index
+test: model index churn
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench-nlu: $(STAMP)
@@ -53,6 +68,9 @@ bench-nlu: $(STAMP)
 bench-retrieval: index
 	@$(PY) -m retrieval evaluate --index $(INDEX) --report
 	@$(PY) -m retrieval.bench $(BENCH_ARGS)
+
+bench-actions: index churn
+	@$(PY) -m actions.bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check bot actions retrieval finetune tests

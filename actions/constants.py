@@ -162,18 +162,43 @@ SHOP_SLOTS: tuple[str, ...] = (
     SLOT_PAYMENT_METHODS,
 )
 RETRIEVAL_SLOTS: tuple[str, ...] = (SLOT_RETRIEVAL_SOURCE, SLOT_RETRIEVAL_SCORE)
+# Who is talking, set only by actions from a verified token.
+SLOT_CUSTOMER_ID = "customer_id"
+SLOT_CUSTOMER_TOKEN_EXPIRES = "customer_token_expires"
+# Form slots of cancel_order_form and address_form.
+SLOT_CANCEL_CONFIRMED = "cancel_confirmed"
+SLOT_NEW_ADDRESS = "new_address"
+SLOT_ADDRESS_CONFIRMED = "address_confirmed"
+# The handoff record opened for this conversation, for the agent console.
+SLOT_HANDOFF_ID = "handoff_id"
+IDENTITY_SLOTS: tuple[str, ...] = (SLOT_CUSTOMER_ID, SLOT_CUSTOMER_TOKEN_EXPIRES)
+FORM_SLOTS: tuple[str, ...] = (
+    SLOT_CANCEL_CONFIRMED,
+    SLOT_NEW_ADDRESS,
+    SLOT_ADDRESS_CONFIRMED,
+)
 # requested_slot is added by Rasa itself when the domain has forms.
 ALL_SLOTS: tuple[str, ...] = (
     *USER_SLOTS,
     *SHOP_SLOTS,
     *RETRIEVAL_SLOTS,
+    *IDENTITY_SLOTS,
+    *FORM_SLOTS,
+    SLOT_HANDOFF_ID,
     SLOT_REQUESTED,
 )
 
 # --- Forms -----------------------------------------------------------------
 FORM_TRACK_ORDER = "track_order_form"
 FORM_INVOICE = "invoice_form"
-ALL_FORMS: tuple[str, ...] = (FORM_TRACK_ORDER, FORM_INVOICE)
+FORM_CANCEL_ORDER = "cancel_order_form"
+FORM_ADDRESS = "address_form"
+ALL_FORMS: tuple[str, ...] = (
+    FORM_TRACK_ORDER,
+    FORM_INVOICE,
+    FORM_CANCEL_ORDER,
+    FORM_ADDRESS,
+)
 
 # --- Custom actions ----------------------------------------------------------
 ACTION_SESSION_START = "action_session_start"
@@ -185,6 +210,21 @@ ACTION_GET_INVOICE = "action_get_invoice"
 ACTION_VALIDATE_INVOICE_FORM = "validate_invoice_form"
 # Low NLU confidence and off-topic questions: answer from past support cases.
 ACTION_ANSWER_FROM_PAST_CASES = "action_answer_from_past_cases"
+# Personalised answers from the customer profile.
+ACTION_GREET = "action_greet"
+ACTION_ASK_EMAIL = "action_ask_email"
+ACTION_VALIDATE_CANCEL_ORDER_FORM = "validate_cancel_order_form"
+ACTION_ASK_CANCEL_CONFIRMED = "action_ask_cancel_confirmed"
+ACTION_CANCEL_ORDER = "action_cancel_order"
+ACTION_CHANGE_ORDER = "action_change_order"
+ACTION_REFUND_STATUS = "action_refund_status"
+ACTION_VALIDATE_ADDRESS_FORM = "validate_address_form"
+ACTION_ASK_NEW_ADDRESS = "action_ask_new_address"
+ACTION_ASK_ADDRESS_CONFIRMED = "action_ask_address_confirmed"
+ACTION_SAVE_ADDRESS = "action_save_address"
+# Escalation: complaints and requests for a person.
+ACTION_HANDLE_COMPLAINT = "action_handle_complaint"
+ACTION_HANDOFF = "action_handoff"
 ALL_CUSTOM_ACTIONS: tuple[str, ...] = (
     ACTION_SESSION_START,
     ACTION_ASK_ORDER_NUMBER,
@@ -194,6 +234,19 @@ ALL_CUSTOM_ACTIONS: tuple[str, ...] = (
     ACTION_GET_INVOICE,
     ACTION_VALIDATE_INVOICE_FORM,
     ACTION_ANSWER_FROM_PAST_CASES,
+    ACTION_GREET,
+    ACTION_ASK_EMAIL,
+    ACTION_VALIDATE_CANCEL_ORDER_FORM,
+    ACTION_ASK_CANCEL_CONFIRMED,
+    ACTION_CANCEL_ORDER,
+    ACTION_CHANGE_ORDER,
+    ACTION_REFUND_STATUS,
+    ACTION_VALIDATE_ADDRESS_FORM,
+    ACTION_ASK_NEW_ADDRESS,
+    ACTION_ASK_ADDRESS_CONFIRMED,
+    ACTION_SAVE_ADDRESS,
+    ACTION_HANDLE_COMPLAINT,
+    ACTION_HANDOFF,
 )
 
 # --- Responses (domain.yml) ----------------------------------------------------

@@ -154,6 +154,11 @@ class ActionAnswerFromPastCases(Action):
             )
         if reply.text is not None:
             dispatcher.utter_message(text=reply.text)
-        else:
-            dispatcher.utter_message(response=reply.response)
-        return reply.events()
+            return reply.events()
+        dispatcher.utter_message(response=reply.response)
+        # Not answered: repeated misunderstandings count towards escalation.
+        from actions.escalation_flow import escalate_if_at_risk
+
+        return reply.events() + escalate_if_at_risk(
+            dispatcher, tracker, trigger="fallback"
+        )

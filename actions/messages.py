@@ -1,8 +1,8 @@
 """Texts that custom actions send (pure functions of the shop and the input).
 
 Answers that need no customer data live in domain.yml as responses; these are
-the ones built around what the shopper typed (order and invoice numbers). Until
-the profile database exists they never claim to know an order's status.
+the ones built around what the shopper typed (order and invoice numbers).
+Answers from a customer's own records are in :mod:`actions.customer_messages`.
 """
 
 from __future__ import annotations
@@ -56,29 +56,11 @@ def invalid_order_number(shop: ShopConfig, typed: str, problem: str) -> str:
     )
 
 
-def track_order(shop: ShopConfig, order_number: str | None) -> str:
-    """Confirm the order number and say honestly where the live status is.
-
-    Args:
-        shop: the shop configuration.
-        order_number: the validated number, or None when the form ended
-            without one.
-
-    Returns:
-        The message. It never states a status: the bot cannot see orders yet.
-    """
-    if not order_number:
-        return (
-            "No problem. You can see all your orders and their delivery status "
-            f"under {shop.pages.order_history} on {shop.website_url}."
-        )
+def order_history_pointer(shop: ShopConfig) -> str:
+    """Where all orders and their delivery status are shown (no order known)."""
     return (
-        f"Thanks! I've noted order {order_number}. I can't look up live order "
-        "status from this chat yet, so I won't guess: you'll find the current "
-        f"status of order {order_number} and the carrier's tracking link under "
-        f"{shop.pages.order_history} on {shop.website_url}, and in your shipping "
-        "confirmation e-mail. If it looks stuck, our team can check it for you at "
-        f"{shop.support_email} or {shop.support_phone} ({shop.support_hours})."
+        "No problem. You can see all your orders and their delivery status "
+        f"under {shop.pages.order_history} on {shop.website_url}."
     )
 
 

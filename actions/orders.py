@@ -1,86 +1,122 @@
-"""Order actions: the track-order form (ask, validate) and its answer."""
+"""Order actions: the track-order form (ask, validate) and the real status.
+
+The answer comes from the profile store: a signed-in customer hears about
+their own orders (asked which one when several are open); an anonymous
+shopper only after giving an order number and the e-mail address it was placed
+with. Nothing is ever said about an order that is not the shopper's.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from actions import messages
-from actions.base import AskSlotAction, slot_text
+from actions import customer_messages, messages
 from actions.constants import (
+    ACTION_ASK_EMAIL,
     ACTION_ASK_ORDER_NUMBER,
     ACTION_TRACK_ORDER,
     ACTION_VALIDATE_TRACK_ORDER_FORM,
+    INTENT_INFORM,
     SLOT_ORDER_NUMBER,
 )
-from actions.parsing import describe_order_number_problem, parse_order_number
-from actions.shop import ShopConfig, shop_or_neutral
+from actions.customer import current_identity, identity_events
+from actions.errors import StoreUnavailableError
+from actions.order_forms import OrderFormValidation, current_choice
+from actions.shop import shop_or_neutral
+from actions.store import queries
+from actions.store.db import session_scope
 
 logger = logging.getLogger(__name__)
 
 
-class ActionAskOrderNumber(AskSlotAction):
-    """Ask for the order number (track_order_form)."""
+def order_buttons(numbers: list[str]) -> list[dict[str, str]]:
+    """One button per order number, sending it as an ``inform`` entity."""
+    return [
+        {
+            "title": number,
+            "payload": f"/{INTENT_INFORM}{json.dumps({SLOT_ORDER_NUMBER: number})}",
+        }
+        for number in numbers
+    ]
+
+
+class ActionAskOrderNumber(Action):
+    """Ask which order: buttons for a customer's open orders, else the number."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_ASK_ORDER_NUMBER
 
-    def question(self, shop: ShopConfig) -> str:
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[dict[str, Any]]:
+        """Send the question. See parent class."""
+        shop = shop_or_neutral()
+        choice = current_choice(tracker) if current_identity(tracker).is_known else None
+        if choice is not None and choice.outcome == "choose":
+            purpose = (
+                "cancel" if tracker.active_loop_name == "cancel_order_form" else "check"
+            )
+            dispatcher.utter_message(
+                text=customer_messages.which_order(choice.candidates, purpose),
+                buttons=order_buttons([order.number for order in choice.candidates]),
+            )
+            return []
+        dispatcher.utter_message(text=messages.ask_order_number(shop))
+        return []
+
+
+class ActionAskEmail(Action):
+    """Ask an anonymous shopper for the order's e-mail address."""
+
+    def name(self) -> str:
         """See parent class."""
-        return messages.ask_order_number(shop)
+        return ACTION_ASK_EMAIL
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[dict[str, Any]]:
+        """Send the question. See parent class."""
+        dispatcher.utter_message(text=customer_messages.ask_email(shop_or_neutral()))
+        return []
 
 
-class ValidateTrackOrderForm(FormValidationAction):
-    """Accept only well-formed order numbers; otherwise explain and re-ask."""
+class ValidateTrackOrderForm(OrderFormValidation):
+    """Ask only for what is needed to know which order, and check it."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_VALIDATE_TRACK_ORDER_FORM
 
-    def validate_order_number(
+    async def required_slots(
         self,
-        slot_value: Any,
+        domain_slots: list[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Normalise a valid order number; reject anything else with a reason.
-
-        Args:
-            slot_value: the extracted value (an entity or the whole message).
-            dispatcher: sends the explanation when the value is rejected.
-            tracker: the conversation.
-            domain: the domain.
-
-        Returns:
-            ``{"order_number": digits}`` or ``{"order_number": None}`` to re-ask.
-        """
-        typed = slot_text(slot_value)
-        number = parse_order_number(typed)
-        if number is not None:
-            return {SLOT_ORDER_NUMBER: number}
-        logger.info(
-            "Rejected an order number in the wrong format for sender '%s'.",
-            tracker.sender_id,
-        )
-        dispatcher.utter_message(
-            text=messages.invalid_order_number(
-                shop_or_neutral(), typed, describe_order_number_problem(typed)
-            )
-        )
-        return {SLOT_ORDER_NUMBER: None}
+        domain: DomainDict,
+    ) -> list[str]:
+        """See parent class."""
+        return self.order_slots(tracker)
 
 
 class ActionTrackOrder(Action):
-    """Confirm the order number and say where its live status is shown.
+    """Tell the shopper the real status of their order.
 
-    The slot is cleared afterwards, so the next "where is my order?" asks again
-    instead of silently reusing an older number.
+    The order number is cleared afterwards, so the next "where is my order?"
+    asks again instead of silently reusing an older number.
     """
 
     def name(self) -> str:
@@ -91,9 +127,35 @@ class ActionTrackOrder(Action):
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: dict[str, Any],
+        domain: DomainDict,
     ) -> list[dict[str, Any]]:
         """Send the answer; see parent class."""
-        number = parse_order_number(slot_text(tracker.get_slot(SLOT_ORDER_NUMBER)))
-        dispatcher.utter_message(text=messages.track_order(shop_or_neutral(), number))
-        return [SlotSet(SLOT_ORDER_NUMBER, None)]
+        shop = shop_or_neutral()
+        identity = current_identity(tracker)
+        events = [*identity_events(identity, tracker), SlotSet(SLOT_ORDER_NUMBER, None)]
+        choice = current_choice(tracker)
+        if choice is None:
+            dispatcher.utter_message(text=customer_messages.store_unavailable(shop))
+            return events
+        number = tracker.get_slot(SLOT_ORDER_NUMBER)
+        if choice.outcome == "found" and choice.order is not None:
+            text = customer_messages.order_status(choice.order)
+        elif choice.outcome == "not_found":
+            text = customer_messages.order_not_found(
+                shop, str(number), with_email=not identity.is_known
+            )
+        elif choice.outcome == "none_open" and identity.customer_id is not None:
+            try:
+                with session_scope() as session:
+                    latest = queries.recent_orders(
+                        identity.customer_id, 1, session=session
+                    )
+            except StoreUnavailableError:
+                latest = []
+            text = customer_messages.no_open_orders(shop, latest[0] if latest else None)
+        elif choice.outcome == "choose":
+            text = customer_messages.which_order(choice.candidates, "check")
+        else:
+            text = messages.order_history_pointer(shop)
+        dispatcher.utter_message(text=text)
+        return events

@@ -1,4 +1,4 @@
-"""Pure parsing of what shoppers type: order and invoice numbers.
+"""Pure parsing of what shoppers type: order and invoice numbers, addresses.
 
 The formats match the RegexEntityExtractor patterns in data/nlu/regex.yml:
 order numbers are 5 to 15 digits; invoice numbers are 3 to 12 digits,
@@ -8,6 +8,7 @@ written with "#" or "INV" in front in free text.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 ORDER_NUMBER_MIN_DIGITS = 5
 ORDER_NUMBER_MAX_DIGITS = 15
@@ -73,3 +74,68 @@ def describe_order_number_problem(text: str) -> str:
     if len(runs) == 1:
         return f"that number has {len(runs[0])} digits"
     return "I couldn't find a single number of the right length in it"
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    """An address typed on one line, split into its parts."""
+
+    line1: str
+    postcode: str
+    city: str
+    country: str
+
+    def one_line(self) -> str:
+        """The address as shown back to the shopper."""
+        return f"{self.line1}, {self.postcode} {self.city}, {self.country}"
+
+
+MAX_ADDRESS_CHARS = 300
+
+
+def parse_address(text: str) -> ParsedAddress | str:
+    """Split "street and number, postcode city, country" into its parts.
+
+    The postcode is the run of words containing a digit at the start or the end
+    of the part before the country ("SW1A 1AA London", "London SW1A 1AA",
+    "10115 Berlin"); everything before that part is the street line.
+
+    Args:
+        text: what the shopper typed.
+
+    Returns:
+        The parsed address, or a short reason (a string) why it was not one.
+    """
+    flat = " ".join(text.split())
+    if not flat:
+        return "it was empty"
+    if len(flat) > MAX_ADDRESS_CHARS:
+        return f"it is longer than {MAX_ADDRESS_CHARS} characters"
+    parts = [part.strip() for part in flat.split(",") if part.strip()]
+    if len(parts) < 3:
+        return (
+            "I need street and number, postcode and city, and country, "
+            "separated by commas"
+        )
+    # Extra parts before "postcode city" belong to the street (flat, building).
+    line1, country = ", ".join(parts[:-2]), parts[-1]
+    words = parts[-2].split()
+    lead = 0
+    while lead < len(words) and any(ch.isdigit() for ch in words[lead]):
+        lead += 1
+    if lead:
+        postcode, city = words[:lead], words[lead:]
+    else:
+        tail = len(words)
+        while tail > 0 and any(ch.isdigit() for ch in words[tail - 1]):
+            tail -= 1
+        postcode, city = words[tail:], words[:tail]
+    if not postcode:
+        return "I couldn't find a postcode (it needs at least one digit)"
+    if not city:
+        return "I couldn't find the city next to the postcode"
+    if not any(ch.isalpha() for ch in line1):
+        return "the street is missing"
+    if not re.fullmatch(r"[^\W\d_][^\W\d_ .'-]*(?:[ .'-]+[^\W\d_]+)*\.?", country):
+        return f'"{country[:40]}" doesn\'t look like a country name'
+    return ParsedAddress(line1, " ".join(postcode), " ".join(city), country)

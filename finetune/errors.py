@@ -41,3 +41,7 @@ class ModelFileMissingError(ModelLoadError, FileNotFoundError):
 
 class ModelCorruptError(ModelLoadError, ValueError):
     """A file of a saved intent model is unreadable or inconsistent."""
+
+
+class QuantizationError(FinetuneError, RuntimeError):
+    """torch cannot quantise the model on this machine."""

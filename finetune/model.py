@@ -64,6 +64,9 @@ class IntentModel:
         trainable_parameters: number of parameters trained (LoRA + head).
         info: training record (history, data sizes, versions).
         device: the torch device the model runs on.
+        quantization: ``"none"``, or ``"int8"`` for a copy made by
+            :func:`finetune.quantize.quantize_intent_model` (inference only;
+            :meth:`save` still writes the fp32 adapter).
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class IntentModel:
         adapter_files: dict[str, bytes],
         info: dict[str, Any],
         device: torch.device,
+        quantization: str = "none",
     ) -> None:
         """Assemble a model from loaded parts; use :meth:`load` instead."""
         self.tokenizer = tokenizer
@@ -87,7 +91,32 @@ class IntentModel:
         self.info = dict(info)
         self.trainable_parameters = int(self.info.get("trainable_parameters", 0))
         self.device = device
+        self.quantization = quantization
         self._adapter_files = dict(adapter_files)
+
+    def with_network(self, model: torch.nn.Module, quantization: str) -> IntentModel:
+        """A copy of this model that runs ``model`` instead of its own network.
+
+        Args:
+            model: a network with the same inputs and outputs (e.g. a quantised
+                copy of :attr:`model`).
+            quantization: how ``model`` was derived, e.g. ``"int8"``.
+
+        Returns:
+            A new model sharing tokenizer, labels, temperature, config, training
+            record and adapter files with this one.
+        """
+        return IntentModel(
+            tokenizer=self.tokenizer,
+            model=model,
+            labels=self.labels,
+            temperature=self.temperature,
+            config=self.config,
+            adapter_files=self._adapter_files,
+            info=self.info,
+            device=self.device,
+            quantization=quantization,
+        )
 
     def predict_logits(
         self, texts: Sequence[str], *, batch_size: int = PREDICT_BATCH_SIZE

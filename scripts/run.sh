@@ -28,6 +28,10 @@ for port in "$rasa_port" "$actions_port"; do
   fi
 done
 
+echo "==> profile store: migrating, seeding the demo shop when empty (log: logs/store.log)"
+"$venv/bin/python" -m actions.store seed >logs/store.log 2>&1 \
+  || { echo "the profile store could not be set up; last lines of logs/store.log:" >&2; tail -n 5 logs/store.log >&2; exit 1; }
+
 echo "==> starting the action server on :$actions_port (log: logs/actions.log)"
 "$venv/bin/python" -m rasa_sdk --actions actions --port "$actions_port" >logs/actions.log 2>&1 &
 pids+=($!)
@@ -51,6 +55,10 @@ shopbot is running.
   Actions http://localhost:$actions_port/health
 Ctrl-C stops everything.
 MSG
+
+echo "Demo customers of the seeded shop (chat as one with /login ID; handoffs: python -m actions.handoffs list):"
+"$venv/bin/python" -m actions.store demo 2>/dev/null || echo "  (profile store not seeded: run make store)"
+echo
 
 if [ -t 0 ]; then
   "$venv/bin/python" -m bot.terminal_chat --url "http://127.0.0.1:$rasa_port/webhooks/rest/webhook" || true

@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -78,9 +79,16 @@ class LiveBot:
     def _run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 300) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
-    def say(self, sender: str, text: str) -> Turn:
+    def say(
+        self, sender: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> Turn:
         """Send ``text`` as ``sender``; return the replies and the actions run."""
-        replies = self._run(self.agent.handle_text(text, sender_id=sender), timeout=60)
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+        output = CollectingOutputChannel()
+        message = UserMessage(text, output, sender_id=sender, metadata=metadata)
+        self._run(self.agent.handle_message(message), timeout=60)
+        replies = output.messages
         tracker = self._run(self.agent.tracker_store.retrieve(sender))
         events = list(tracker.events)
         last_user = max(
@@ -159,7 +167,48 @@ def retrieval_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bot(retrieval_index: Path) -> Iterator[LiveBot]:
+def shop_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A seeded demo shop (as of today, with the offer catalogue) in an SQLite file."""
+    from actions.offers.catalogue import seed_offers
+    from actions.store import migrate
+    from actions.store.db import engine_for, session_scope
+    from actions.store.seed import load_rows, seed_demo_shop
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}"
+    migrate.upgrade(url)
+    today = datetime.now(timezone.utc).replace(
+        tzinfo=None, hour=0, minute=0, second=0, microsecond=0
+    )
+    with session_scope(engine_for(url)) as session:
+        seed_demo_shop(session=session, rows=load_rows(), as_of=today)
+    with session_scope(engine_for(url)) as session:
+        seed_offers(session)
+    return url
+
+
+@pytest.fixture(scope="session")
+def churn_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The trained churn model: the repository's, or one trained for this session."""
+    shipped = REPO_ROOT / "models" / "churn"
+    if (shipped / "metadata.json").is_file():
+        return shipped
+    folder = tmp_path_factory.mktemp("churn") / "model"
+    subprocess.run(
+        [sys.executable, "-m", "actions.churn", "train", "--model-dir", str(folder)],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def bot(
+    retrieval_index: Path,
+    shop_store: str,
+    churn_model: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveBot]:
     """The trained assistant with the real action server (loaded once)."""
     port = _free_port()
     server = subprocess.Popen(
@@ -168,6 +217,14 @@ def bot(retrieval_index: Path) -> Iterator[LiveBot]:
         env={
             **os.environ,
             INDEX_ENV: str(retrieval_index),
+            "SHOPBOT_DATABASE_URL": shop_store,
+            "SHOPBOT_CHURN_MODEL": str(churn_model),
+            "SHOPBOT_HANDOFF_SPOOL": str(
+                tmp_path_factory.mktemp("spool") / "handoffs.jsonl"
+            ),
+            # Every eligible shopper gets the offer here; the hold-out arm is
+            # tested in tests/actions/test_escalation_actions.py.
+            "SHOPBOT_OFFER_HOLDOUT": "0",
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         },
@@ -224,20 +281,122 @@ def test_story(bot: LiveBot, name: str, turns: list[tuple[str, list[str]]]) -> N
         _assert_clean(turn.texts)
 
 
-def test_order_number_in_the_first_message_is_confirmed(bot: LiveBot) -> None:
-    turn = bot.say("track-12345", "where is my order 12345?")
+def _demo(url: str) -> dict[str, int]:
+    from actions.store.db import engine_for, session_scope
+    from actions.store.seed import demo_customers
+
+    with session_scope(engine_for(url)) as session:
+        return demo_customers(session)
+
+
+def _login(customer_id: int) -> dict[str, Any]:
+    """Message metadata as the shop's page sends it for a signed-in shopper."""
+    from actions.identity.tokens import sign_token
+    from actions.settings import DEVELOPMENT_SECRET
+
+    token = sign_token(customer_id, int(time.time()) + 3600, DEVELOPMENT_SECRET)
+    return {"shopbot_token": token}
+
+
+def _orders(url: str, customer_id: int) -> list[Any]:
+    from actions.store import queries
+    from actions.store.db import engine_for, session_scope
+
+    with session_scope(engine_for(url)) as session:
+        return queries.recent_orders(customer_id, 50, session=session)
+
+
+def _email(url: str, customer_id: int) -> str:
+    from actions.store import queries
+    from actions.store.db import engine_for, session_scope
+
+    with session_scope(engine_for(url)) as session:
+        profile = queries.get_customer(customer_id, session=session)
+    assert profile is not None
+    return profile.email
+
+
+def test_a_loyal_customer_gets_the_real_status_of_their_order(
+    bot: LiveBot, shop_store: str
+) -> None:
+    loyal = _demo(shop_store)["loyal"]
+    [open_order] = [o for o in _orders(shop_store, loyal) if o.is_open]
+    sender = "loyal-track"
+    greeting = bot.say(sender, "hello", _login(loyal))
+    assert greeting.actions == ["action_greet"]
+    assert "Gold" in greeting.texts[-1] or "Platinum" in greeting.texts[-1]
+    turn = bot.say(sender, "where is my order?", _login(loyal))
     assert turn.actions == ["track_order_form", "action_track_order"]
-    assert "order 12345" in turn.texts[-1]
-    assert "My Orders" in turn.texts[-1]
+    _assert_clean(turn.texts)
+    assert open_order.number in turn.texts[-1]
+    assert open_order.carrier and open_order.carrier in turn.texts[-1]
+    assert "on its way" in turn.texts[-1] or "out for delivery" in turn.texts[-1]
 
 
-def test_bot_asks_for_the_order_number_then_confirms_it(bot: LiveBot) -> None:
-    asked = bot.say("track-ask", "where is my order?")
+def test_an_anonymous_shopper_gets_no_private_data(
+    bot: LiveBot, shop_store: str
+) -> None:
+    loyal = _demo(shop_store)["loyal"]
+    order = _orders(shop_store, loyal)[0]
+    email = _email(shop_store, loyal)
+    sender = "anonymous-snoop"
+    asked = bot.say(sender, f"where is my order {order.number}?")
     assert asked.actions == ["track_order_form"]
-    assert "order number" in asked.texts[-1]
-    answered = bot.say("track-ask", "12345")
-    assert answered.actions == ["track_order_form", "action_track_order"]
-    assert "order 12345" in answered.texts[-1]
+    assert "e-mail address" in asked.texts[-1]
+    wrong = bot.say(sender, "snoop@example.org")
+    everything = " ".join(asked.texts + wrong.texts)
+    assert "couldn't find" in everything
+    for private in (email, order.carrier or "-", order.tracking_number or "-"):
+        assert private not in everything
+    assert "on its way" not in everything and "being prepared" not in everything
+
+
+def test_an_anonymous_shopper_with_number_and_email_gets_the_status(
+    bot: LiveBot, shop_store: str
+) -> None:
+    customer = _demo(shop_store)["no_consent"]
+    order = _orders(shop_store, customer)[0]
+    sender = "guest-checkout"
+    bot.say(sender, "where is my order?")
+    bot.say(sender, order.number)
+    turn = bot.say(sender, _email(shop_store, customer))
+    assert turn.actions == ["track_order_form", "action_track_order"]
+    assert f"Your order {order.number}" in turn.texts[-1]
+
+
+def test_a_high_risk_customer_who_complains_is_escalated_with_an_offer(
+    bot: LiveBot, shop_store: str
+) -> None:
+    from actions.handoffs.store import list_handoffs
+    from actions.store.db import engine_for, session_scope
+
+    high_risk = _demo(shop_store)["high_risk"]
+    sender = "high-risk-complaint"
+    bot.say(sender, "hi", _login(high_risk))
+    turn = bot.say(
+        sender,
+        "I want to file a complaint, your service is terrible and I'm fed up",
+        _login(high_risk),
+    )
+    assert turn.actions[0] == "action_handle_complaint", turn
+    assert "utter_offer_handoff" not in turn.actions  # paused: nothing follows
+    said = " ".join(turn.texts)
+    assert "person from our customer service team" in said
+    assert "use code" in said
+    with session_scope(engine_for(shop_store)) as session:
+        [handoff] = [
+            h for h in list_handoffs(session=session) if h.conversation_id == sender
+        ]
+    packet = handoff.packet
+    assert packet.profile is not None and packet.profile.customer_id == high_risk
+    assert packet.churn_probability is not None and packet.churn_reasons
+    assert packet.intent_ranking and packet.intent_ranking[0].name == "complaint"
+    assert [line.speaker for line in packet.transcript][:2] == ["shopper", "bot"]
+    assert packet.retrieval_candidates
+    assert packet.suggested_offer is not None
+    assert packet.suggested_offer.code in said
+    # The bot is paused for this conversation: a person answers from now on.
+    assert bot.say(sender, "hello?", _login(high_risk)).texts == []
 
 
 def test_a_wrong_order_number_gets_a_reason_and_a_new_question(bot: LiveBot) -> None:

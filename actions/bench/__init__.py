@@ -1,0 +1,1 @@
+"""Action-server latency benchmark (``python -m actions.bench``); see cli.py."""

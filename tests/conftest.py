@@ -50,3 +50,23 @@ def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.manual_seed(0)
     BertModel(config).save_pretrained(str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def churn_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The trained churn model: the repository's, or one trained for this session."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    shipped = repo / "models" / "churn"
+    if (shipped / "metadata.json").is_file():
+        return shipped
+    folder = tmp_path_factory.mktemp("churn") / "model"
+    subprocess.run(
+        [sys.executable, "-m", "actions.churn", "train", "--model-dir", str(folder)],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+    return folder

@@ -187,26 +187,10 @@ def shop_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def churn_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The trained churn model: the repository's, or one trained for this session."""
-    shipped = REPO_ROOT / "models" / "churn"
-    if (shipped / "metadata.json").is_file():
-        return shipped
-    folder = tmp_path_factory.mktemp("churn") / "model"
-    subprocess.run(
-        [sys.executable, "-m", "actions.churn", "train", "--model-dir", str(folder)],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return folder
-
-
-@pytest.fixture(scope="session")
 def bot(
     retrieval_index: Path,
     shop_store: str,
-    churn_model: Path,
+    churn_model_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveBot]:
     """The trained assistant with the real action server (loaded once)."""
@@ -218,7 +202,7 @@ def bot(
             **os.environ,
             INDEX_ENV: str(retrieval_index),
             "SHOPBOT_DATABASE_URL": shop_store,
-            "SHOPBOT_CHURN_MODEL": str(churn_model),
+            "SHOPBOT_CHURN_MODEL": str(churn_model_dir),
             "SHOPBOT_HANDOFF_SPOOL": str(
                 tmp_path_factory.mktemp("spool") / "handoffs.jsonl"
             ),

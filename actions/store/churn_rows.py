@@ -25,33 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from actions.churn.features import FEATURES
 from actions.store.errors import SeedDataError, SeedDataNotFoundError
 from actions.store.vocab import canonical
 
 logger = logging.getLogger(__name__)
 
-COLUMNS: tuple[str, ...] = (
-    "CustomerID",
-    "Churn",
-    "Tenure",
-    "PreferredLoginDevice",
-    "CityTier",
-    "WarehouseToHome",
-    "PreferredPaymentMode",
-    "Gender",
-    "HourSpendOnApp",
-    "NumberOfDeviceRegistered",
-    "PreferedOrderCat",
-    "SatisfactionScore",
-    "MaritalStatus",
-    "NumberOfAddress",
-    "Complain",
-    "OrderAmountHikeFromlastYear",
-    "CouponUsed",
-    "OrderCount",
-    "DaySinceLastOrder",
-    "CashbackAmount",
-)
+COLUMNS: tuple[str, ...] = ("CustomerID", "Churn", *FEATURES)
 ORDER_WINDOW_DAYS = 365
 
 

@@ -43,6 +43,7 @@ from sqlalchemy import DateTime, Integer, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from actions.churn.features import FEATURES
 from actions.store.clock import naive_utc, whole_months_between
 from actions.store.errors import CustomerNotFoundError
 from actions.store.schema import (
@@ -59,26 +60,7 @@ logger = logging.getLogger(__name__)
 ORDER_WINDOW = timedelta(days=365)
 RECENT_WINDOW = timedelta(days=30)
 
-FEATURE_NAMES: tuple[str, ...] = (
-    "Tenure",
-    "PreferredLoginDevice",
-    "CityTier",
-    "WarehouseToHome",
-    "PreferredPaymentMode",
-    "Gender",
-    "HourSpendOnApp",
-    "NumberOfDeviceRegistered",
-    "PreferedOrderCat",
-    "SatisfactionScore",
-    "MaritalStatus",
-    "NumberOfAddress",
-    "Complain",
-    "OrderAmountHikeFromlastYear",
-    "CouponUsed",
-    "OrderCount",
-    "DaySinceLastOrder",
-    "CashbackAmount",
-)
+FEATURE_NAMES: tuple[str, ...] = FEATURES
 """The churn data set's feature columns, in its order."""
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,22 +24,6 @@ ANGRY = (
     "This is ridiculous, the WORST service ever, I'm done with you and switching "
     "to another shop"
 )
-
-
-@pytest.fixture(scope="session")
-def churn_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The trained churn model: the repository's, or one trained for this session."""
-    shipped = REPO_ROOT / "models" / "churn"
-    if (shipped / "metadata.json").is_file():
-        return shipped
-    folder = tmp_path_factory.mktemp("churn") / "model"
-    subprocess.run(
-        [sys.executable, "-m", "actions.churn", "train", "--model-dir", str(folder)],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return folder
 
 
 @pytest.fixture(autouse=True)

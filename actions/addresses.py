@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import customer_messages
-from actions.base import slot_text
+from actions.base import OffLoopAction, slot_text
 from actions.constants import (
     ACTION_ASK_ADDRESS_CONFIRMED,
     ACTION_ASK_NEW_ADDRESS,
@@ -86,14 +86,14 @@ class ActionAskNewAddress(Action):
         return []
 
 
-class ActionAskAddressConfirmed(Action):
+class ActionAskAddressConfirmed(OffLoopAction):
     """Show the address as understood, and the current one, and ask."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_ASK_ADDRESS_CONFIRMED
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
@@ -120,14 +120,14 @@ class ActionAskAddressConfirmed(Action):
         return []
 
 
-class ActionSaveAddress(Action):
+class ActionSaveAddress(OffLoopAction):
     """Write the confirmed address to the profile and confirm it."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_SAVE_ADDRESS
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,

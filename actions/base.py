@@ -5,6 +5,7 @@ The classes here are abstract, so rasa-sdk does not register them as actions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from typing import Any
@@ -48,3 +49,40 @@ class AskSlotAction(Action, ABC):
         """Send the question. See parent class."""
         dispatcher.utter_message(text=self.question(shop_or_neutral()))
         return []
+
+
+class OffLoopAction(Action, ABC):
+    """An action whose work blocks (the profile store, models).
+
+    rasa-sdk awaits ``run`` on its single event loop, and calls a plain ``run``
+    right on that loop, so one slow database call would hold up every other
+    conversation. ``respond`` runs in a worker thread instead.
+    """
+
+    @abstractmethod
+    def name(self) -> str:
+        """See parent class."""
+
+    @abstractmethod
+    def respond(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """Do the work and return the events (runs in a worker thread).
+
+        Args:
+            dispatcher: sends messages to the shopper.
+            tracker: the conversation.
+            domain: the domain.
+        """
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """Run :meth:`respond` off the event loop. See parent class."""
+        return await asyncio.to_thread(self.respond, dispatcher, tracker, domain)

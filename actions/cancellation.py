@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import customer_messages
+from actions.base import OffLoopAction
 from actions.constants import (
     ACTION_ASK_CANCEL_CONFIRMED,
     ACTION_CANCEL_ORDER,
@@ -67,14 +68,14 @@ class ValidateCancelOrderForm(OrderFormValidation):
         return needed
 
 
-class ActionAskCancelConfirmed(Action):
+class ActionAskCancelConfirmed(OffLoopAction):
     """Show the order and ask whether to cancel it."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_ASK_CANCEL_CONFIRMED
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
@@ -97,14 +98,14 @@ class ActionAskCancelConfirmed(Action):
         return []
 
 
-class ActionCancelOrder(Action):
+class ActionCancelOrder(OffLoopAction):
     """Cancel the chosen order if confirmed and still possible; else explain."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_CANCEL_ORDER
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
@@ -178,14 +179,14 @@ class ActionCancelOrder(Action):
         return customer_messages.order_not_found(shop, owner.number, with_email=True)
 
 
-class ActionChangeOrder(Action):
+class ActionChangeOrder(OffLoopAction):
     """Say which open orders can still be changed, and what to do otherwise."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_CHANGE_ORDER
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,

@@ -15,10 +15,11 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.base import OffLoopAction
 from actions.constants import (
     ACTION_ANSWER_FROM_PAST_CASES,
     SLOT_RETRIEVAL_SCORE,
@@ -110,14 +111,14 @@ def latest_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "")
 
 
-class ActionAnswerFromPastCases(Action):
+class ActionAnswerFromPastCases(OffLoopAction):
     """Answers from the most similar past support case, or offers a human."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_ANSWER_FROM_PAST_CASES
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,

@@ -8,6 +8,7 @@ pair is checked when the e-mail arrives, and both are asked again on a mismatch.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -94,15 +95,21 @@ class OrderFormValidation(FormValidationAction, ABC):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[dict[str, Any]]:
-        """Validate, looking each order up once per call; see parent class."""
-        token = _choices_this_call.set({})
-        try:
-            events: list[dict[str, Any]] = await super().run(
-                dispatcher, tracker, domain
-            )
-        finally:
-            _choices_this_call.reset(token)
-        return events
+        """Validate in a worker thread (the checks read the profile store), looking
+        each order up once per call; see parent class."""
+        validate = super().run
+
+        def validate_off_loop() -> list[dict[str, Any]]:
+            token = _choices_this_call.set({})
+            try:
+                events: list[dict[str, Any]] = asyncio.run(
+                    validate(dispatcher, tracker, domain)
+                )
+            finally:
+                _choices_this_call.reset(token)
+            return events
+
+        return await asyncio.to_thread(validate_off_loop)
 
     def order_slots(self, tracker: Tracker) -> list[str]:
         """The slots still needed to know which order is meant."""

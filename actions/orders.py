@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import customer_messages, messages
+from actions.base import OffLoopAction
 from actions.constants import (
     ACTION_ASK_EMAIL,
     ACTION_ASK_ORDER_NUMBER,
@@ -47,14 +48,14 @@ def order_buttons(numbers: list[str]) -> list[dict[str, str]]:
     ]
 
 
-class ActionAskOrderNumber(Action):
+class ActionAskOrderNumber(OffLoopAction):
     """Ask which order: buttons for a customer's open orders, else the number."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_ASK_ORDER_NUMBER
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
@@ -112,7 +113,7 @@ class ValidateTrackOrderForm(OrderFormValidation):
         return self.order_slots(tracker)
 
 
-class ActionTrackOrder(Action):
+class ActionTrackOrder(OffLoopAction):
     """Tell the shopper the real status of their order.
 
     The order number is cleared afterwards, so the next "where is my order?"
@@ -123,7 +124,7 @@ class ActionTrackOrder(Action):
         """See parent class."""
         return ACTION_TRACK_ORDER
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import customer_messages
+from actions.base import OffLoopAction
 from actions.constants import ACTION_REFUND_STATUS, UTTER_TRACK_REFUND
 from actions.customer import current_identity, identity_events
 from actions.errors import StoreUnavailableError
@@ -21,14 +22,14 @@ from actions.store.db import session_scope
 logger = logging.getLogger(__name__)
 
 
-class ActionRefundStatus(Action):
+class ActionRefundStatus(OffLoopAction):
     """Say where the signed-in customer's refunds stand; general info otherwise."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_REFUND_STATUS
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,

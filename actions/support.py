@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.base import OffLoopAction
 from actions.constants import ACTION_HANDLE_COMPLAINT, ACTION_HANDOFF, UTTER_COMPLAINT
 from actions.customer import current_identity, identity_events
 from actions.errors import StoreUnavailableError
@@ -32,14 +33,14 @@ def complaint_logged(ticket_id: int, support_email: str) -> str:
     )
 
 
-class ActionHandleComplaint(Action):
+class ActionHandleComplaint(OffLoopAction):
     """Record the complaint, then hand over when the shopper is at risk."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_HANDLE_COMPLAINT
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
@@ -76,14 +77,14 @@ class ActionHandleComplaint(Action):
         return events
 
 
-class ActionHandoff(Action):
+class ActionHandoff(OffLoopAction):
     """The shopper asked for a person: hand over with a full packet."""
 
     def name(self) -> str:
         """See parent class."""
         return ACTION_HANDOFF
 
-    def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,

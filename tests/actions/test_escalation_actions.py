@@ -53,7 +53,7 @@ async def test_a_high_risk_customer_who_complains_is_escalated_with_a_full_packe
     customer = demo["high_risk"]
     complaint = tracker(ANGRY, "complaint", token=token_for(customer), sender="hr-1")
     dispatcher = CollectingDispatcher()
-    events = ActionHandleComplaint().run(dispatcher, complaint, domain)
+    events = await ActionHandleComplaint().run(dispatcher, complaint, domain)
 
     assert _paused(events)
     said = texts(dispatcher)
@@ -83,7 +83,7 @@ async def test_a_held_out_customer_is_escalated_but_gets_no_offer(
     get_settings.cache_clear()
     complaint = tracker(ANGRY, "complaint", token=token_for(demo["high_risk"]))
     dispatcher = CollectingDispatcher()
-    events = ActionHandleComplaint().run(dispatcher, complaint, domain)
+    events = await ActionHandleComplaint().run(dispatcher, complaint, domain)
     assert _paused(events)
     assert "use code" not in texts(dispatcher)
     [handoff] = _handoffs(store_url)
@@ -104,7 +104,7 @@ async def test_an_anonymous_shopper_asking_for_a_person_gets_one_without_profile
 ) -> None:
     ask = tracker("I want to talk to a human", "contact_human_agent", sender="anon-7")
     dispatcher = CollectingDispatcher()
-    events = ActionHandoff().run(dispatcher, ask, domain)
+    events = await ActionHandoff().run(dispatcher, ask, domain)
     assert _paused(events)
     [handoff] = _handoffs(store_url)
     assert handoff.packet.reason == "asked_for_person"
@@ -125,7 +125,7 @@ async def test_a_handoff_during_an_outage_is_spooled_and_the_shopper_told(
     get_settings.cache_clear()
     ask = tracker("a person please", "contact_human_agent", token=token_for(3))
     dispatcher = CollectingDispatcher()
-    events = ActionHandoff().run(dispatcher, ask, domain)
+    events = await ActionHandoff().run(dispatcher, ask, domain)
     assert _paused(events)
     assert "your request is saved" in texts(dispatcher)
     [line] = spool.read_text(encoding="utf-8").splitlines()

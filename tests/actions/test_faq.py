@@ -107,7 +107,7 @@ def tracker(text: str) -> Tracker:
 
 def run(text: str) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = ActionAnswerFromPastCases().run(dispatcher, tracker(text), {})
+    events = ActionAnswerFromPastCases().respond(dispatcher, tracker(text), {})
     return dispatcher, events
 
 

@@ -66,27 +66,27 @@ async def test_invalid_order_numbers_are_rejected_with_a_reason(
     assert reason in text and "5 to 15 digits" in text and "Northwind" in text
 
 
-def test_ask_order_number_uses_the_shop_pages(
+async def test_ask_order_number_uses_the_shop_pages(
     dispatcher: CollectingDispatcher, load_tracker: Callable[..., Tracker]
 ) -> None:
     tracker = load_tracker("tracker_order_number_candidate", candidate="x")
-    assert ActionAskOrderNumber().run(dispatcher, tracker, {}) == []
+    assert await ActionAskOrderNumber().run(dispatcher, tracker, {}) == []
     assert "My Orders" in dispatcher.messages[0]["text"]
 
 
-def test_a_number_without_the_orders_email_reveals_nothing_and_is_cleared(
+async def test_a_number_without_the_orders_email_reveals_nothing_and_is_cleared(
     dispatcher: CollectingDispatcher, load_tracker: Callable[..., Tracker]
 ) -> None:
     tracker = load_tracker("tracker_order_number_candidate", candidate="x")
     tracker.slots[c.SLOT_ORDER_NUMBER] = "00123842"
-    events = ActionTrackOrder().run(dispatcher, tracker, {})
+    events = await ActionTrackOrder().run(dispatcher, tracker, {})
     assert _slots(events) == {c.SLOT_ORDER_NUMBER: None}
     assert "00123842" not in dispatcher.messages[0]["text"]
 
 
-def test_track_order_without_a_number_points_to_the_order_history(
+async def test_track_order_without_a_number_points_to_the_order_history(
     dispatcher: CollectingDispatcher, load_tracker: Callable[..., Tracker]
 ) -> None:
     tracker = load_tracker("tracker_order_number_candidate", candidate="x")
-    ActionTrackOrder().run(dispatcher, tracker, {})
+    await ActionTrackOrder().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"].startswith("No problem")

@@ -53,7 +53,7 @@ async def test_a_cancellable_order_is_cancelled_only_after_a_yes(
         slots={SLOT_ORDER_NUMBER: order.number, SLOT_CANCEL_CONFIRMED: False},
     )
     dispatcher = CollectingDispatcher()
-    ActionCancelOrder().run(dispatcher, kept, domain)
+    await ActionCancelOrder().run(dispatcher, kept, domain)
     assert "left order" in texts(dispatcher)
     assert _order(store_url, customer, order.number).status == order.status
 
@@ -64,7 +64,7 @@ async def test_a_cancellable_order_is_cancelled_only_after_a_yes(
         slots={SLOT_ORDER_NUMBER: order.number, SLOT_CANCEL_CONFIRMED: True},
     )
     dispatcher = CollectingDispatcher()
-    events = ActionCancelOrder().run(dispatcher, yes, domain)
+    events = await ActionCancelOrder().run(dispatcher, yes, domain)
     assert f"order {order.number} is cancelled" in texts(dispatcher)
     assert _order(store_url, customer, order.number).status == "cancelled"
     assert slots_of(events)[SLOT_ORDER_NUMBER] is None
@@ -87,7 +87,7 @@ async def test_a_shipped_order_is_never_cancelled_and_a_return_is_offered(
     )
     assert slots_of(events).get("requested_slot") is None  # no confirmation asked
     dispatcher = CollectingDispatcher()
-    ActionCancelOrder().run(dispatcher, attempt, domain)
+    await ActionCancelOrder().run(dispatcher, attempt, domain)
     said = texts(dispatcher)
     assert "can't cancel it" in said and "return it instead" in said
     assert _order(store_url, customer, shipped.number).status == shipped.status
@@ -101,7 +101,7 @@ async def test_refund_status_comes_from_the_customers_refund_records(
         refunds = queries.refunds_for_customer(customer, session=session)
     assert refunds
     dispatcher = CollectingDispatcher()
-    ActionRefundStatus().run(
+    await ActionRefundStatus().run(
         dispatcher,
         tracker("where is my refund", "track_refund", token=token_for(customer)),
         domain,
@@ -113,7 +113,9 @@ async def test_an_anonymous_shopper_gets_no_refund_records(
     store_url: str, domain: dict[str, Any]
 ) -> None:
     dispatcher = CollectingDispatcher()
-    ActionRefundStatus().run(dispatcher, tracker("my refund?", "track_refund"), domain)
+    await ActionRefundStatus().run(
+        dispatcher, tracker("my refund?", "track_refund"), domain
+    )
     assert dispatcher.messages == [
         {
             "text": None,
@@ -145,7 +147,7 @@ async def test_a_confirmed_address_is_written_to_the_profile(
         slots={SLOT_NEW_ADDRESS: typed, SLOT_ADDRESS_CONFIRMED: True},
     )
     dispatcher = CollectingDispatcher()
-    ActionSaveAddress().run(dispatcher, done, domain)
+    await ActionSaveAddress().run(dispatcher, done, domain)
     assert "your address is now 12 High Street" in texts(dispatcher)
     with session_scope(engine_for(store_url)) as session:
         saved = queries.default_address(customer, session=session)
@@ -172,7 +174,7 @@ async def test_an_anonymous_shopper_cannot_change_an_address(
         "yes", "affirm", slots={SLOT_NEW_ADDRESS: typed, SLOT_ADDRESS_CONFIRMED: True}
     )
     dispatcher = CollectingDispatcher()
-    ActionSaveAddress().run(dispatcher, done, domain)
+    await ActionSaveAddress().run(dispatcher, done, domain)
     assert dispatcher.messages[0]["response"] == "utter_change_shipping_address"
     form = tracker("change my address", "change_shipping_address")
     events = await ValidateAddressForm().run(CollectingDispatcher(), form, domain)
@@ -200,10 +202,48 @@ async def test_a_locked_store_loses_no_address_and_says_so(
             },
         )
         dispatcher = CollectingDispatcher()
-        ActionSaveAddress().run(dispatcher, done, domain)
+        await ActionSaveAddress().run(dispatcher, done, domain)
         assert "nothing has been changed" in texts(dispatcher)
     finally:
         locker.rollback()
         locker.close()
     with session_scope(engine_for(store_url)) as session:
         assert queries.default_address(customer, session=session) == before
+
+
+async def test_a_slow_store_call_does_not_block_other_conversations(
+    store_url: str, demo: dict[str, int], domain: dict[str, Any]
+) -> None:
+    """rasa-sdk serves every conversation on one event loop: a store call that
+    waits on a lock must not stop the others."""
+    import asyncio
+    import sqlite3
+
+    locker = sqlite3.connect(store_url.removeprefix("sqlite:///"))
+    locker.execute("BEGIN EXCLUSIVE")
+    ticks = 0
+
+    async def other_conversations() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(other_conversations())
+    try:
+        done = tracker(
+            "yes",
+            "affirm",
+            token=token_for(demo["loyal"]),
+            slots={
+                SLOT_NEW_ADDRESS: "1 New Road, 10115 Berlin, Germany",
+                SLOT_ADDRESS_CONFIRMED: True,
+            },
+        )
+        await ActionSaveAddress().run(CollectingDispatcher(), done, domain)
+    finally:
+        ticker.cancel()
+        locker.rollback()
+        locker.close()
+    # The save waited out the 2 s busy timeout; the loop kept ticking meanwhile.
+    assert ticks > 50

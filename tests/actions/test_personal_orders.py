@@ -52,7 +52,7 @@ async def test_a_loyal_customer_hears_the_real_status_of_their_open_order(
     assert slots_of(events).get("requested_slot", "unset") is None  # nothing to ask
 
     dispatcher = CollectingDispatcher()
-    events = ActionTrackOrder().run(dispatcher, track, domain)
+    events = await ActionTrackOrder().run(dispatcher, track, domain)
     said = texts(dispatcher)
     assert order.number in said
     assert order.carrier and order.carrier in said
@@ -71,7 +71,7 @@ async def test_several_open_orders_make_the_bot_ask_which_with_buttons(
     assert slots_of(events)["requested_slot"] == SLOT_ORDER_NUMBER
 
     dispatcher = CollectingDispatcher()
-    ActionAskOrderNumber().run(dispatcher, track, domain)
+    await ActionAskOrderNumber().run(dispatcher, track, domain)
     buttons = dispatcher.messages[0]["buttons"]
     assert sorted(b["title"] for b in buttons) == sorted(o.number for o in open_orders)
 
@@ -91,7 +91,7 @@ async def test_another_customers_order_number_is_refused_like_an_unknown_one(
             active_loop="track_order_form",
         )
         dispatcher = CollectingDispatcher()
-        events = ActionTrackOrder().run(dispatcher, track, domain)
+        events = await ActionTrackOrder().run(dispatcher, track, domain)
         answers.append(texts(dispatcher).replace(asked, "<n>"))
         assert slots_of(events)[SLOT_ORDER_NUMBER] is None
     assert answers[0] == answers[1]
@@ -115,14 +115,14 @@ async def test_an_anonymous_shopper_needs_the_number_and_the_matching_email(
         slots={SLOT_ORDER_NUMBER: number, SLOT_EMAIL: "someone.else@example.com"},
     )
     dispatcher = CollectingDispatcher()
-    ActionTrackOrder().run(dispatcher, wrong, domain)
+    await ActionTrackOrder().run(dispatcher, wrong, domain)
     assert "couldn't find" in texts(dispatcher)
 
     right = tracker(
         email.upper(), "inform", slots={SLOT_ORDER_NUMBER: number, SLOT_EMAIL: email}
     )
     dispatcher = CollectingDispatcher()
-    ActionTrackOrder().run(dispatcher, right, domain)
+    await ActionTrackOrder().run(dispatcher, right, domain)
     assert f"Your order {number}" in texts(dispatcher)
 
 
@@ -156,7 +156,7 @@ async def test_forged_and_expired_tokens_leave_the_shopper_anonymous(
     ):
         track = tracker("where is my order?", "track_order", token=token)
         dispatcher = CollectingDispatcher()
-        events = ActionTrackOrder().run(dispatcher, track, domain)
+        events = await ActionTrackOrder().run(dispatcher, track, domain)
         assert open_orders[0].number not in texts(dispatcher)
         assert slots_of(events).get("customer_id") is None
 
@@ -174,7 +174,7 @@ async def test_sql_in_an_order_number_or_email_finds_nothing_and_harms_nothing(
             number, "inform", slots={SLOT_ORDER_NUMBER: number, SLOT_EMAIL: email}
         )
         dispatcher = CollectingDispatcher()
-        ActionTrackOrder().run(dispatcher, track, domain)
+        await ActionTrackOrder().run(dispatcher, track, domain)
         assert "Your order" not in texts(dispatcher)
     with session_scope(engine_for(store_url)) as session:
         assert session.scalar(select(func.count()).select_from(Order)) == before
@@ -191,5 +191,5 @@ async def test_a_store_outage_gets_an_honest_reply(
     get_settings.cache_clear()
     track = tracker("where is my order?", "track_order", token=token_for(5))
     dispatcher = CollectingDispatcher()
-    ActionTrackOrder().run(dispatcher, track, domain)
+    await ActionTrackOrder().run(dispatcher, track, domain)
     assert "can't reach our order system" in texts(dispatcher)

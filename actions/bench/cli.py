@@ -79,6 +79,26 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number.") from error
+    if not 0.0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value}: use a positive number.")
+    return value
+
+
+def _milliseconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number.") from error
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value}: use 0 or more milliseconds.")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m actions.bench``."""
     parser = argparse.ArgumentParser(
@@ -112,10 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_CUSTOMERS,
         help="customers seeded into the temporary store",
     )
-    parser.add_argument("--target-p95-ms", type=float, default=DEFAULT_TARGET_P95_MS)
+    parser.add_argument(
+        "--target-p95-ms", type=_positive_float, default=DEFAULT_TARGET_P95_MS
+    )
     parser.add_argument(
         "--think-ms",
-        type=float,
+        type=_milliseconds,
         default=DEFAULT_THINK_MS,
         help="mean pause before each shopper message, exponential (default "
         f"{DEFAULT_THINK_MS:g}: quicker than people type); 0 runs a closed loop "
@@ -232,6 +254,13 @@ def _run(args: argparse.Namespace, command: str) -> int:
             "handoffs_created": result.handoffs,
             "errors": len(result.errors),
             "wall_s": round(result.wall_s, 3),
+            "cold_start": {
+                "priming_rounds_s": round(result.prime_s, 3),
+                "slowest_call_ms": {
+                    action: round(ms, 1)
+                    for action, ms in sorted(result.prime_ms.items())
+                },
+            },
             "throughput_calls_per_s": round(result.calls / result.wall_s, 1),
             "machine": {
                 **machine_info(),
@@ -300,6 +329,15 @@ def _print_summary(
             f"Baseline /health under the same load: p50 {health['p50_ms']:.2f} ms, "
             f"p95 {health['p95_ms']:.2f} ms ({health['samples']} probes)."
         )
+    slowest = max(
+        meta["cold_start"]["slowest_call_ms"].items(),
+        key=lambda item: item[1],
+        default=("none", 0.0),
+    )
+    _write(
+        f"Cold start (priming, not measured): {meta['cold_start']['priming_rounds_s']}"
+        f" s; slowest first call {slowest[0]} {slowest[1]:.0f} ms."
+    )
     churn = "loaded" if meta["churn_model"]["loaded"] else "NOT loaded"
     failed = [
         action for action, verdict in meta["verdicts"].items() if verdict != "PASS"
@@ -339,6 +377,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = _run(args, command)
     except (BenchSetupError, ActionsError, ValueError) as error:
         sys.stderr.write(f"error: {error}\n")
+        return EXIT_SETUP
+    except OSError as error:
+        sys.stderr.write(
+            f"error: {error}; check that --out ({args.out}) is writable and the "
+            "temporary folder has room.\n"
+        )
         return EXIT_SETUP
     logger.info("Benchmark finished in %.1f s.", time.perf_counter() - started)
     return code

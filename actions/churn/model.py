@@ -151,6 +151,33 @@ class ChurnModel:
             min_contribution=min_contribution,
         )
 
+    def score(
+        self,
+        row: Mapping[str, object],
+        k: int = 3,
+        min_contribution: float = DEFAULT_MIN_CONTRIBUTION,
+    ) -> tuple[float, list[Reason]]:
+        """Probability and top reasons from one pass over the ensemble.
+
+        The reasons' batch starts with the row itself, so its probability comes
+        for free (see :meth:`predict` and :meth:`explain`).
+
+        Raises:
+            FeatureValueError: a missing key or a value that is not allowed.
+        """
+        encoded = np.array(encode_row(row), dtype=np.float64)
+        first: list[float] = []
+
+        def predict(batch: FloatArray) -> FloatArray:
+            probabilities = self.predict_matrix(batch)
+            first.append(float(probabilities[0]))
+            return probabilities
+
+        reasons = top_reasons(
+            predict, encoded, self.reference, k=k, min_contribution=min_contribution
+        )
+        return first[0], reasons
+
     def save(self, directory: Path) -> None:
         """Write the model to ``directory`` atomically (replacing an old one).
 

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from actions.errors import StoreUnavailableError
 from actions.settings import get_settings
@@ -70,6 +71,11 @@ def engine_for(url: str) -> Engine:
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
         }
         if parsed.database and parsed.database != ":memory:":
+            # SQLAlchemy 1.4 gives file SQLite a NullPool: a new connection, four
+            # PRAGMAs and a WAL checkpoint per session. Keep connections instead
+            # (2.0's default); check_same_thread=False lets threads share them.
+            kwargs["poolclass"] = QueuePool
+            kwargs["pool_size"] = 10
             folder = Path(parsed.database).parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)

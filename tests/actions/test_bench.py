@@ -393,13 +393,14 @@ def _free_port() -> int:
 
 @pytest.fixture
 async def flaky_server() -> AsyncIterator[str]:
-    """An HTTP server answering like rasa-sdk, except HTTP 500 for action_greet."""
+    """Answers like rasa-sdk, except HTTP 500 for action_greet after priming."""
     from aiohttp import web
 
     async def webhook(request: web.Request) -> web.Response:
         call = await request.json()
         Tracker.from_dict(call["tracker"])
-        if call["next_action"] == "action_greet":
+        priming = call["sender_id"].startswith("bench-99-")
+        if call["next_action"] == "action_greet" and not priming:
             return web.json_response({"error": "boom in greet"}, status=500)
         return web.json_response({"events": [], "responses": [{"text": "ok"}]})
 
@@ -435,6 +436,9 @@ async def test_driver_reports_which_action_failed_and_why(flaky_server: str) -> 
     # Each round stops at the failure; what ran before it was measured.
     assert list(result.latencies_ms) == ["action_session_start"]
     assert result.calls == 4
+    # The priming rounds (one call at a time) ran every action first.
+    assert set(result.prime_ms) == EXPECTED_ACTIONS
+    assert result.prime_s > 0
 
 
 def test_load_plan_refuses_no_work() -> None:
@@ -443,6 +447,25 @@ def test_load_plan_refuses_no_work() -> None:
 
 
 # --- the real thing ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--rounds", "0"], "use 1 or more"),
+        (["--concurrency", "x"], "not a whole number"),
+        (["--warmup", "-1"], "use 0 or more"),
+        (["--think-ms", "-5"], "use 0 or more milliseconds"),
+        (["--target-p95-ms", "0"], "use a positive number"),
+    ],
+)
+def test_bad_arguments_are_refused_with_the_reason(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_unseeded_database_is_a_setup_error(
@@ -471,6 +494,8 @@ def test_short_real_run_writes_figures_of_the_right_shape(
             "0",
             "--customers",
             "60",
+            "--think-ms",
+            "0",
             "--out",
             str(out),
             "--profile",
@@ -484,7 +509,8 @@ def test_short_real_run_writes_figures_of_the_right_shape(
         assert all(isinstance(value, float) and value > 0 for value in values.values())
         assert values["p50_ms"] <= values["p95_ms"]
     meta = json.loads(meta_path(out).read_text(encoding="utf-8"))
-    assert meta["concurrency"] == 2 and meta["rounds"] == 2
+    assert meta["concurrency"] == 2 and meta["rounds"] == 2 and meta["think_ms"] == 0
+    assert set(meta["cold_start"]["slowest_call_ms"]) == EXPECTED_ACTIONS
     assert meta["calls_per_action"]["action_greet"] == 4
     assert meta["errors"] == 0
     assert isinstance(meta["churn_model"]["loaded"], bool)

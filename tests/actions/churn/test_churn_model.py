@@ -144,3 +144,10 @@ def test_cached_loader_env_and_reload(
     monkeypatch.setenv(ENV_CHURN_MODEL, str(tmp_path / "nowhere"))
     with pytest.raises(ChurnModelNotFoundError):
         load_churn_model()
+
+
+def test_score_is_predict_and_explain_in_one_pass(small_model: ChurnModel) -> None:
+    row = profile(Tenure=0, Complain=1)
+    probability, reasons = small_model.score(row, k=3)
+    assert probability == pytest.approx(small_model.predict([row])[0])
+    assert reasons == small_model.explain(row, k=3)

@@ -73,3 +73,23 @@ def test_wait_ready_fails_fast_when_process_died() -> None:
     assert not wait_ready.wait_ready(
         ["http://127.0.0.1:9/none"], [2**22 + 12345], timeout=60
     )
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "0", "-5"])
+def test_login_with_a_bad_customer_id_gives_no_token(typed: str) -> None:
+    from bot.terminal_chat import login_token
+
+    assert login_token(typed) is None
+
+
+def test_login_signs_a_token_the_action_server_accepts() -> None:
+    import time
+
+    from actions.identity.tokens import verify_token
+    from actions.settings import get_settings
+    from bot.terminal_chat import login_token
+
+    token = login_token("208")
+    assert token is not None
+    identity = verify_token(token, get_settings().token_secret, time.time())
+    assert identity.customer_id == 208

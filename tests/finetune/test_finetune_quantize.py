@@ -19,17 +19,9 @@ from finetune.quantize import (
 )
 from finetune.train import train_intent_model
 
-TEXTS = [
-    "where is my order", "track my package", "has my parcel shipped",
-    "order status please", "where is the parcel", "track the order",
-    "delivery status", "can you track it",
-    "cancel my order", "i want to cancel", "stop my purchase",
-    "please cancel the order", "cancel it", "stop the order",
-    "i want to stop it", "cancel the purchase",
-    "hello", "hi there", "good morning", "hey",
-    "hi", "hello there", "hey there", "good morning to you",
-]  # fmt: skip
-LABELS = ["track"] * 8 + ["cancel"] * 8 + ["greet"] * 8
+# The same tiny training set as the model tests.
+from tests.finetune.test_finetune_model import LABELS, TEXTS
+
 PROBES = [
     "where is my parcel",
     "cancel the order please",

@@ -15,7 +15,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 # transformers must not import TensorFlow (Rasa loads it itself where it needs it).
 export USE_TF ?= 0
 
-.PHONY: run test setup model index churn store bench-nlu bench-retrieval bench-actions lint clean-venv help
+.PHONY: run test setup model index churn store browser bench-nlu bench-retrieval bench-actions lint clean-venv help
 
 help:
 	@echo "make run        set up if needed, then start the assistant (Rasa server + action server)"
@@ -59,7 +59,11 @@ store: $(STAMP)
 run: model index churn store
 	@scripts/run.sh "$(VENV)" "$(MODEL)"
 
-test: model index churn
+# Browser tests: Debian's Chromium where it can be installed (otherwise they skip, saying why).
+browser:
+	@scripts/browser_deps.sh
+
+test: model index churn browser
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench-nlu: $(STAMP)

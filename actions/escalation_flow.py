@@ -3,10 +3,13 @@
 :func:`escalate_if_at_risk` runs at the end of the actions that answer
 complaints, cancellations and refunds and of the fallback answer; it hands the
 conversation over when the live risk score crosses the configured threshold.
-:func:`hand_off` does the handover itself: it picks an offer for a known
-shopper (or records the hold-out), writes the handoff with its packet (to the
-spool when the store is down, so nothing is lost), tells the shopper honestly
-what happens next and pauses the bot for the conversation.
+:func:`hand_off` does the handover itself: it picks the offer to suggest to the
+agent for a known shopper (or records the hold-out) without granting it, writes
+the handoff with its packet (to the spool when the store is down, so nothing is
+lost), tells the shopper honestly what happens next and pauses the bot for the
+conversation. The agent grants the suggested offer from the console
+(:func:`actions.handoffs.offers.grant_suggested_offer`), so the bot never
+promises one.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ from actions.store.records import CustomerProfile
 logger = logging.getLogger(__name__)
 
 RETRIEVAL_CANDIDATES = 3
+# Custom JSON key announcing a handoff to the web widget's channel
+# (bot.chat.output.HANDOFF_MARKER).
+HANDOFF_MARKER = "shopbot_handoff"
 CHURN_CACHE_SIZE = 4096
 # Churn scores per loaded model and feature row (see churn_scores); an entry
 # goes when its model is garbage-collected (after a retrained one replaced it).
@@ -156,7 +162,11 @@ def offer_profile(context: ShopperContext) -> OfferProfile:
 def _offer(
     context: ShopperContext | None, conversation_id: str
 ) -> OfferDecision | None:
-    """Decide the shopper's offer (granted, or held out); None when none."""
+    """Decide the offer to suggest to the agent (not granted); None when none.
+
+    The hold-out assignment is recorded here, as when the bot granted offers
+    itself, so the uplift analysis still sees every eligible shopper.
+    """
     if context is None:
         return None
     settings = get_settings()
@@ -168,6 +178,7 @@ def _offer(
                 conversation_id=conversation_id,
                 holdout_share=settings.offer_holdout_share,
                 now=utcnow(),
+                grant=False,
             )
     except (StoreUnavailableError, ActionsError, ValueError):
         logger.exception("No offer decided for conversation '%s'.", conversation_id)
@@ -225,10 +236,11 @@ def profile_summary(profile: CustomerProfile, orders: Sequence[Any]) -> dict[str
     }
 
 
-def handoff_message(
-    shop: ShopConfig, decision: OfferDecision | None, stored: bool
-) -> str:
-    """Tell the shopper honestly what happens next (and about their offer)."""
+def handoff_message(shop: ShopConfig, stored: bool) -> str:
+    """Tell the shopper honestly what happens next.
+
+    No offer is mentioned: the agent decides whether to grant the suggested one.
+    """
     text = (
         "I've asked a person from our customer service team to take over this "
         "conversation. They'll see everything we've talked about, so you won't "
@@ -240,12 +252,6 @@ def handoff_message(
         text += (
             " (Our systems are slow right now, so it may take a little longer; "
             "your request is saved.)"
-        )
-    if decision is not None and decision.arm == "offer" and decision.offer is not None:
-        candidate = decision.offer.candidate
-        text += (
-            f" And as a thank-you for your patience: {candidate.title} — use code "
-            f"{candidate.code} at checkout."
         )
     return text
 
@@ -328,7 +334,12 @@ def hand_off(
         risk.score,
         result.handoff_id,
     )
-    dispatcher.utter_message(text=handoff_message(shop, decision, result.stored))
+    dispatcher.utter_message(text=handoff_message(shop, result.stored))
+    # Tells the web widget's channel a handoff was made (channels that do not
+    # know the marker pass it on as custom JSON or drop it).
+    dispatcher.utter_message(
+        json_message={HANDOFF_MARKER: {"handoff_id": result.handoff_id}}
+    )
     return [SlotSet(SLOT_HANDOFF_ID, result.handoff_id), ConversationPaused()]
 
 

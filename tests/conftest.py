@@ -1,9 +1,12 @@
-"""Shared fixtures: a tiny random BERT checkpoint for fast model tests."""
+"""Shared fixtures: a tiny random BERT checkpoint for fast model tests, the trained
+churn model, and a whole running shopbot for the chat and browser tests."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +73,50 @@ def churn_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return folder
+
+
+AGENTS = {"alex": ("Alex", "alex-password-1"), "sam": ("Sam", "sam-password-1")}
+
+
+@pytest.fixture(scope="session")
+def chat_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A running shopbot (action server, Rasa server with the websocket channel,
+    demo shop) on a seeded private SQLite store with two agent accounts
+    (:data:`AGENTS`). Skipped when there is no trained model."""
+    import subprocess
+    import sys
+
+    from bot.stack import REPO_ROOT, Stack
+
+    model = Path(
+        os.environ.get("SHOPBOT_MODEL", REPO_ROOT / "models" / "shopbot.tar.gz")
+    )
+    if not model.is_file():
+        pytest.skip(f"no trained model at {model}: run `make model`")
+    index = Path(
+        os.environ.get("SHOPBOT_RETRIEVAL_INDEX", REPO_ROOT / "models" / "retrieval")
+    )
+    folder = tmp_path_factory.mktemp("chat-stack")
+    env = {
+        "SHOPBOT_DATABASE_URL": f"sqlite:///{folder / 'shop.db'}",
+        "SHOPBOT_HANDOFF_SPOOL": str(folder / "handoffs.pending.jsonl"),
+        "SHOPBOT_RETRIEVAL_INDEX": str(index),
+        # Every eligible shopper gets the offer arm: the console's grant is tested.
+        "SHOPBOT_OFFER_HOLDOUT": "0",
+    }
+    run_env = {**os.environ, **env}
+    python = sys.executable
+    subprocess.run(
+        [python, "-m", "actions.store", "seed"], env=run_env, check=True,
+        capture_output=True, cwd=REPO_ROOT,
+    )  # fmt: skip
+    for username, (name, password) in AGENTS.items():
+        subprocess.run(
+            [python, "-m", "actions.agents", "add", username, "--name", name,
+             "--password-stdin"],
+            env=run_env, input=password.encode(), check=True, capture_output=True,
+            cwd=REPO_ROOT,
+        )  # fmt: skip
+    stack = Stack(model=model, log_dir=folder / "logs", env=env, with_shop=True)
+    with stack:
+        yield stack

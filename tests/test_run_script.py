@@ -57,11 +57,16 @@ class Shopbot:
     """Handle on a running `scripts/run.sh`."""
 
     def __init__(
-        self, process: subprocess.Popen[bytes], rasa_port: int, actions_port: int
+        self,
+        process: subprocess.Popen[bytes],
+        rasa_port: int,
+        actions_port: int,
+        shop_port: int,
     ):
         self.process = process
         self.rasa_port = rasa_port
         self.actions_port = actions_port
+        self.shop_port = shop_port
 
     @property
     def webhook(self) -> str:
@@ -101,12 +106,13 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def shopbot(store_url: str) -> Iterator[Shopbot]:
-    rasa_port, actions_port = _free_port(), _free_port()
+    rasa_port, actions_port, shop_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "SHOPBOT_DATABASE_URL": store_url,
         "RASA_PORT": str(rasa_port),
         "ACTIONS_PORT": str(actions_port),
+        "SHOP_PORT": str(shop_port),
         "SHOPBOT_RETRIEVAL_INDEX": str(INDEX),
         "USE_TF": "0",
         "HF_HUB_OFFLINE": "1",
@@ -134,7 +140,7 @@ def shopbot(store_url: str) -> Iterator[Shopbot]:
                 f"run.sh did not start:\n{output.decode(errors='replace')[-3000:]}"
             )
         time.sleep(0.5)
-    bot = Shopbot(process, rasa_port, actions_port)
+    bot = Shopbot(process, rasa_port, actions_port, shop_port)
     yield bot
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
@@ -218,13 +224,21 @@ def test_odd_messages_get_a_reply_over_rest(shopbot: Shopbot, text: str) -> None
     assert isinstance(replies, list)
 
 
-def test_ctrl_c_stops_both_servers(shopbot: Shopbot) -> None:
+def test_the_demo_shop_and_the_console_are_served(shopbot: Shopbot) -> None:
+    shop = f"http://127.0.0.1:{shopbot.shop_port}"
+    with urllib.request.urlopen(shop + "/", timeout=30) as page:  # noqa: S310
+        html = page.read().decode()
+    assert f"localhost:{shopbot.rasa_port}/webhooks/shopbot/static/widget.js" in html
+    console = f"http://127.0.0.1:{shopbot.rasa_port}/webhooks/shopbot/agent"
+    with urllib.request.urlopen(console, timeout=30) as page:  # noqa: S310
+        assert b"<html" in page.read().lower()
+
+
+def test_ctrl_c_stops_every_server(shopbot: Shopbot) -> None:
+    ports = (shopbot.rasa_port, shopbot.actions_port, shopbot.shop_port)
     os.killpg(shopbot.process.pid, signal.SIGINT)
     shopbot.process.wait(timeout=60)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (
-        _port_open(shopbot.rasa_port) or _port_open(shopbot.actions_port)
-    ):
+    while time.monotonic() < deadline and any(_port_open(port) for port in ports):
         time.sleep(0.5)
-    assert not _port_open(shopbot.rasa_port)
-    assert not _port_open(shopbot.actions_port)
+    assert not any(_port_open(port) for port in ports)

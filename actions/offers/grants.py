@@ -72,11 +72,13 @@ class OfferDecision:
     """What :func:`decide_offer` did for a shopper in a conversation.
 
     Attributes:
-        arm: ``"offer"`` (granted), ``"holdout"`` (held out, nothing granted) or
+        arm: ``"offer"`` (granted, or suggested with ``grant=False``),
+            ``"holdout"`` (held out, nothing granted) or
             ``"none"`` (nothing eligible, or every eligible budget ran out).
         offer: the offer granted, or the one a held-out shopper would have got;
             None for arm ``"none"``.
-        grant_id: the ``offer_grants`` row of arm ``"offer"``, else None.
+        grant_id: the ``offer_grants`` row of arm ``"offer"``; None otherwise
+            and for a suggestion not (yet) granted.
         replayed: True when this repeats the conversation's earlier decision.
     """
 
@@ -268,11 +270,20 @@ def decide_offer(
     holdout_share: float,
     now: datetime,
     salt: str = DEFAULT_SALT,
+    grant: bool = True,
 ) -> OfferDecision:
     """Pick, and grant unless held out, the next best offer for a shopper.
 
     A second call for the same shopper and conversation returns the first
     decision (``replayed=True``) and grants nothing more.
+
+    With ``grant=False`` the offer is only suggested: the shopper is ranked and
+    assigned to an arm as usual (the ``offer_assignments`` row is written, so
+    the uplift analysis counts them), but no budget is claimed and no
+    ``offer_grants`` row is written; the decision's ``grant_id`` is None. A
+    person then grants it explicitly (:func:`grant_offer`, e.g. through
+    ``actions.handoffs.offers.grant_suggested_offer``). The suggestion is the
+    best-ranked offer; budget is checked only when it is granted.
 
     Args:
         session: an open session; the caller commits (see the module docstring).
@@ -282,6 +293,7 @@ def decide_offer(
             (``ActionSettings.offer_holdout_share``).
         now: the time of the decision (UTC).
         salt: names the hold-out experiment.
+        grant: False to suggest the offer without granting it (see above).
 
     Returns:
         The decision.
@@ -331,6 +343,25 @@ def decide_offer(
             ranked[0].code,
         )
         return OfferDecision(arm=ARM_HOLDOUT, offer=ranked[0])
+    if not grant:
+        suggested = ranked[0]
+        session.add(
+            OfferAssignment(
+                customer_id=profile.customer_id,
+                conversation_id=conversation_id,
+                arm=ARM_OFFER,
+                offer_id=suggested.candidate.offer_id,
+                churn_probability=profile.churn_probability,
+                assigned_at=moment,
+            )
+        )
+        session.flush()
+        logger.info(
+            "Suggested offer '%s' in conversation %r (not granted).",
+            suggested.code,
+            conversation_id,
+        )
+        return OfferDecision(arm=ARM_OFFER, offer=suggested)
     for scored in ranked:
         if not _claim_budget(session, scored.candidate.offer_id, today):
             logger.info(

@@ -55,6 +55,7 @@ OFFER_KINDS: tuple[str, ...] = (
 )
 ASSIGNMENT_ARMS: tuple[str, ...] = ("offer", "holdout")
 HANDOFF_STATUSES: tuple[str, ...] = ("waiting", "assigned", "returned", "closed")
+RATING_SCORES: tuple[int, ...] = (1, 2, 3, 4, 5)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -321,6 +322,51 @@ class Handoff(Base):  # type: ignore[misc,valid-type]
     packet = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)
+
+
+class AgentAccount(Base):  # type: ignore[misc,valid-type]
+    """A person who signs in to the agent console.
+
+    Written only through :mod:`actions.agents.accounts`, which checks the
+    username's form (lowercase letters, digits, ``.``, ``_``, ``-``) and keeps
+    only a scrypt hash of the password (:mod:`actions.agents.passwords`).
+    ``handoffs.agent`` holds the username of the agent who took a handoff.
+    """
+
+    __tablename__ = "agent_accounts"
+    __table_args__ = (UniqueConstraint("username", name="uq_agent_accounts_username"),)
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False)
+    display_name = Column(String(120), nullable=False)
+    password_hash = Column(Text, nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False)
+    last_login_at = Column(DateTime, nullable=True)
+
+
+class ChatRating(Base):  # type: ignore[misc,valid-type]
+    """A shopper's end-of-chat satisfaction score (1 worst to 5), with a comment.
+
+    Written through :func:`actions.store.ratings.save_rating`, which keeps the
+    comment to 1,000 characters.
+    """
+
+    __tablename__ = "chat_ratings"
+    __table_args__ = (
+        CheckConstraint("score >= 1 AND score <= 5", name="ck_chat_ratings_score"),
+        Index("ix_chat_ratings_created", "created_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    # None for an anonymous shopper.
+    customer_id = Column(ForeignKey("customers.id"), nullable=True)
+    # The handoff the chat went through, None when the bot alone served it.
+    handoff_id = Column(ForeignKey("handoffs.id"), nullable=True)
+    score = Column(Integer, nullable=False)
+    comment = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False)
 
 
 class DemoCustomer(Base):  # type: ignore[misc,valid-type]

@@ -1,21 +1,26 @@
 """Complaints and handoffs end to end in the action server's code: the store,
-the churn model, offers and the handoff packet, no mocks."""
+the churn model, offers (suggested by the bot, granted by the agent) and the
+handoff packet, no mocks."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions.escalation.packet import HandoffPacket
 from actions.escalation_flow import escalate_if_at_risk
-from actions.handoffs.store import list_handoffs
+from actions.handoffs.offers import grant_suggested_offer
+from actions.handoffs.store import claim_handoff, list_handoffs
 from actions.store.db import engine_for, session_scope
+from actions.store.schema import OfferAssignment, OfferGrant
 from actions.support import ActionHandleComplaint, ActionHandoff
 from tests.actions.personal import texts, token_for, tracker
 
@@ -68,10 +73,65 @@ async def test_a_high_risk_customer_who_complains_is_escalated_with_a_full_packe
     assert packet.transcript[-1].text == ANGRY
     assert packet.risk.score >= get_settings().escalation_threshold
     assert packet.suggested_offer is not None and packet.suggested_offer.arm == "offer"
-    assert packet.suggested_offer.code in said
     if os.environ.get("SHOPBOT_RETRIEVAL_INDEX"):
         assert packet.retrieval_candidates
     assert "shopbot_token" not in json.dumps(packet.to_dict())
+
+
+async def test_the_bot_only_suggests_the_offer_and_the_agent_grants_it(
+    store_url: str, demo: dict[str, int], domain: dict[str, Any], monkeypatch: Any
+) -> None:
+    from actions.settings import get_settings
+
+    monkeypatch.setenv("SHOPBOT_OFFER_HOLDOUT", "0")
+    get_settings.cache_clear()
+    customer = demo["high_risk"]
+    complaint = tracker(ANGRY, "complaint", token=token_for(customer), sender="hr-2")
+    dispatcher = CollectingDispatcher()
+    await ActionHandleComplaint().run(dispatcher, complaint, domain)
+    [handoff] = _handoffs(store_url)
+    offer = handoff.packet.suggested_offer
+    assert offer is not None and offer.arm == "offer"
+    said = texts(dispatcher)
+    assert offer.code not in said and "use code" not in said
+    assert _grants(store_url, "hr-2") == []
+    assert _assignments(store_url, "hr-2") == ["offer"]
+
+    now = datetime.now(timezone.utc)
+    with session_scope(engine_for(store_url)) as session:
+        claim_handoff(session=session, handoff_id=handoff.id, agent="sam", now=now)
+        grant = grant_suggested_offer(
+            session=session, handoff_id=handoff.id, agent="sam", now=now
+        )
+    assert (grant.code, grant.title, grant.already_granted) == (
+        offer.code,
+        offer.title,
+        False,
+    )
+    assert _grants(store_url, "hr-2") == [
+        (grant.grant_id, customer, f"agent sam, handoff {handoff.id}")
+    ]
+
+
+def _grants(url: str, conversation: str) -> list[tuple[int, int, str]]:
+    with session_scope(engine_for(url)) as session:
+        rows = session.execute(
+            select(OfferGrant.id, OfferGrant.customer_id, OfferGrant.reason).where(
+                OfferGrant.conversation_id == conversation
+            )
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def _assignments(url: str, conversation: str) -> list[str]:
+    with session_scope(engine_for(url)) as session:
+        return list(
+            session.execute(
+                select(OfferAssignment.arm).where(
+                    OfferAssignment.conversation_id == conversation
+                )
+            ).scalars()
+        )
 
 
 async def test_a_held_out_customer_is_escalated_but_gets_no_offer(

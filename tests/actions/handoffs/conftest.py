@@ -1,13 +1,18 @@
-"""A temporary SQLite profile store with one customer, and packet builders."""
+"""A temporary SQLite profile store with one customer, the same on a throw-away
+PostgreSQL schema (skipped, with the reason, when the server is unreachable),
+and packet builders."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from actions.escalation.events import TranscriptLine
@@ -21,14 +26,12 @@ NOW = datetime(2024, 5, 1, 12, 0, 0)
 CUSTOMER_ID = 42
 CUSTOMER_NAME = "Jo Example"
 CUSTOMER_EMAIL = "jo.example@example.com"
+POSTGRES_URL = os.environ.get(
+    "SHOPBOT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    """URL of a fresh SQLite file with every table and customer 42."""
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = engine_for(url)
-    Base.metadata.create_all(engine)
+def _add_customer(engine: Engine) -> None:
     with session_scope(engine) as session:
         session.add(
             Customer(
@@ -39,6 +42,15 @@ def db_url(tmp_path: Path) -> Iterator[str]:
                 created_at=NOW,
             )
         )
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh SQLite file with every table and customer 42."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = engine_for(url)
+    Base.metadata.create_all(engine)
+    _add_customer(engine)
     yield url
     engine.dispose()
 
@@ -47,6 +59,38 @@ def db_url(tmp_path: Path) -> Iterator[str]:
 def engine(db_url: str) -> Engine:
     """The engine of :func:`db_url`."""
     return engine_for(db_url)
+
+
+@pytest.fixture
+def postgres_engine() -> Iterator[Engine]:
+    """An engine on a throw-away schema of the test PostgreSQL with customer 42,
+    or skip naming why."""
+    engine = create_engine(
+        POSTGRES_URL, future=True, connect_args={"connect_timeout": 2}
+    )
+    try:
+        with engine.connect():
+            pass
+    except Exception as error:  # noqa: BLE001 - any failure means "not here"
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}")
+    schema = f"handoffs_{uuid.uuid4().hex[:10]}"
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    scoped = engine.execution_options(schema_translate_map={None: schema})
+    Base.metadata.create_all(scoped)
+    _add_customer(scoped)
+    yield scoped
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request: pytest.FixtureRequest) -> Engine:
+    """The SQLite store of :func:`engine`, then the PostgreSQL one."""
+    name = "engine" if request.param == "sqlite" else "postgres_engine"
+    engine: Engine = request.getfixturevalue(name)
+    return engine
 
 
 @pytest.fixture

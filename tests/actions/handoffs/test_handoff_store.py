@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from actions.escalation.packet import HandoffPacket
@@ -24,7 +22,7 @@ from actions.handoffs.store import (
     set_status,
 )
 from actions.store.db import session_scope
-from actions.store.schema import Base, Handoff
+from actions.store.schema import Handoff
 
 NOW = datetime(2024, 5, 1, 12, 0, 0)
 MakePacket = Callable[..., HandoffPacket]
@@ -206,33 +204,6 @@ def test_unknown_id_and_status_are_refused(engine: Engine) -> None:
     with pytest.raises(HandoffInputError, match="'gone' is unknown"):
         with session_scope(engine) as session:
             set_status(session=session, handoff_id=7, status="gone", now=NOW)
-
-
-POSTGRES_URL = os.environ.get(
-    "SHOPBOT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
-
-
-@pytest.fixture
-def postgres_engine() -> Iterator[Engine]:
-    """An engine on a throw-away schema of the test PostgreSQL, or skip."""
-    engine = create_engine(
-        POSTGRES_URL, future=True, connect_args={"connect_timeout": 2}
-    )
-    try:
-        with engine.connect():
-            pass
-    except Exception as error:  # noqa: BLE001 - any failure means "not here"
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}")
-    schema = f"handoffs_{uuid.uuid4().hex[:10]}"
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = engine.execution_options(schema_translate_map={None: schema})
-    Base.metadata.create_all(scoped)
-    yield scoped
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
 
 
 def test_postgresql_create_is_idempotent(

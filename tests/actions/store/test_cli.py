@@ -32,14 +32,14 @@ def test_seed_demo_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         assert role in demo
     assert main(["info", "--database-url", url]) == EXIT_OK
     info = capsys.readouterr().out
-    assert "revision 0001" in info and "customers              8" in info
+    assert "revision 0002" in info and "customers              8" in info
     assert main([*args, "--reset", "--count", "6"]) == EXIT_OK
     assert "Seeded 6 customers" in capsys.readouterr().out
 
 
 def test_migrate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate", "--database-url", _url(tmp_path)]) == EXIT_OK
-    assert "is at revision 0001" in capsys.readouterr().out
+    assert "is at revision 0002" in capsys.readouterr().out
 
 
 def test_demo_and_info_before_migrating(

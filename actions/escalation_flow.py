@@ -51,6 +51,7 @@ RETRIEVAL_CANDIDATES = 3
 # Custom JSON key announcing a handoff to the web widget's channel
 # (bot.chat.output.HANDOFF_MARKER).
 HANDOFF_MARKER = "shopbot_handoff"
+WIDGET_CHANNEL = "shopbot"
 CHURN_CACHE_SIZE = 4096
 # Churn scores per loaded model and feature row (see churn_scores); an entry
 # goes when its model is garbage-collected (after a retrained one replaced it).
@@ -335,11 +336,12 @@ def hand_off(
         result.handoff_id,
     )
     dispatcher.utter_message(text=handoff_message(shop, result.stored))
-    # Tells the web widget's channel a handoff was made (channels that do not
-    # know the marker pass it on as custom JSON or drop it).
-    dispatcher.utter_message(
-        json_message={HANDOFF_MARKER: {"handoff_id": result.handoff_id}}
-    )
+    if tracker.get_latest_input_channel() == WIDGET_CHANNEL:
+        # Tells the web widget's channel that a handoff was made; the widget
+        # does not show it, and other channels never get it.
+        dispatcher.utter_message(
+            json_message={HANDOFF_MARKER: {"handoff_id": result.handoff_id}}
+        )
     return [SlotSet(SLOT_HANDOFF_ID, result.handoff_id), ConversationPaused()]
 
 

@@ -75,7 +75,10 @@ def churn_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-AGENTS = {"alex": ("Alex", "alex-password-1"), "sam": ("Sam", "sam-password-1")}
+AGENTS = {
+    "alex": ("Alex Morgan", "alex-password-1"),
+    "sam": ("Sam Lee", "sam-password-1"),
+}
 
 
 @pytest.fixture(scope="session")

@@ -53,11 +53,12 @@ def parse_session_request(body: bytes) -> int | None:
             f"'customer_id' is {json.dumps(value)}; it must be a whole number "
             "(without quotes) or null."
         )
-    if not 0 < value <= MAX_CUSTOMER_ID:
+    customer_id: int = value
+    if not 0 < customer_id <= MAX_CUSTOMER_ID:
         raise SessionRequestError(
-            f"'customer_id' is {value}; customer ids are positive integers."
+            f"'customer_id' is {customer_id}; customer ids are positive integers."
         )
-    return value
+    return customer_id
 
 
 def iso_utc(seconds: int) -> str:

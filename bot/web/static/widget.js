@@ -461,6 +461,7 @@
       }
       this.dropSocket();
       clearTimeout(this.timers.reconnect);
+      this.timers.reconnect = null;
       storage.remove(this.sessionKey);
       this.sessionId = null;
       this.pending.clear();
@@ -613,6 +614,7 @@
     reconnectNow() {
       if (this.destroyed || this.socket || !this.started) return;
       clearTimeout(this.timers.reconnect);
+      this.timers.reconnect = null;
       this.connect();
     }
 

@@ -17,6 +17,7 @@ from tests.bot.chat.test_shopper_socket import demo_ids, token_for
 from tests.conftest import AGENTS
 
 ASK_FOR_PERSON = "I want to talk to a human agent"
+ALEX = AGENTS["alex"][0]
 
 
 def alex(stack: Any) -> Any:
@@ -61,7 +62,7 @@ async def test_full_handoff_and_back_to_the_bot(chat_stack: Any) -> None:
     await console.send("claim", handoff_id=handoff_id)
     await console.expect("claimed")
     joined = await peer.expect("handoff", lambda f: f["state"] == "agent_joined")
-    assert joined["agent_name"] == "Alex"
+    assert joined["agent_name"] == ALEX
 
     # The shopper's message reaches the agent; the bot stays silent.
     await peer.send("message", id="h1", text="my parcel never arrived")
@@ -76,7 +77,7 @@ async def test_full_handoff_and_back_to_the_bot(chat_stack: Any) -> None:
     )
     await console.expect("ack", lambda f: f["id"] == "r1")
     said = await peer.expect("message", lambda f: f["from"] == "agent")
-    assert said["text"] == "Sorry! I'm on it." and said["agent_name"] == "Alex"
+    assert said["text"] == "Sorry! I'm on it." and said["agent_name"] == ALEX
 
     await console.send("grant_offer", handoff_id=handoff_id)
     granted = await console.expect("offer_granted")
@@ -157,7 +158,7 @@ async def test_release_puts_it_back_and_the_shopper_is_told(chat_stack: Any) -> 
     await console.send("release", handoff_id=handoff_id)
     await console.expect("released")
     left = await peer.expect("handoff", lambda f: f["state"] == "agent_left")
-    assert left["agent_name"] == "Alex"
+    assert left["agent_name"] == ALEX
     await peer.expect("handoff", lambda f: f["state"] == "queued")
     other = await sam(chat_stack)
     await other.send("claim", handoff_id=handoff_id)
@@ -229,7 +230,7 @@ def test_sign_in_rejects_wrong_and_malformed_credentials(chat_stack: Any) -> Non
     assert login(chat_stack.rasa_url, "alex", "wrong-password")[0] == 401
     assert login(chat_stack.rasa_url, "nobody", "whatever-pass")[0] == 401
     status, body = login(chat_stack.rasa_url, "alex", AGENTS["alex"][1])
-    assert status == 200 and body["display_name"] == "Alex" and body["token"]
+    assert status == 200 and body["display_name"] == ALEX and body["token"]
     request = urllib.request.Request(
         f"{chat_stack.rasa_url}/webhooks/shopbot/agent/login",
         data=b"{not json",

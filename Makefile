@@ -15,7 +15,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 # transformers must not import TensorFlow (Rasa loads it itself where it needs it).
 export USE_TF ?= 0
 
-.PHONY: run test setup model index churn store browser bench-nlu bench-retrieval bench-actions lint clean-venv help
+.PHONY: run test setup model index churn store browser bench-nlu bench-retrieval bench-actions bench-chat lint clean-venv help
 
 help:
 	@echo "make run        set up if needed, then start the assistant (Rasa server + action server)"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-nlu  benchmark DIET vs the LoRA classifier (writes reports/nlu_benchmark.*)"
 	@echo "make bench-retrieval  retrieval quality and 10k/100k/1M scale benchmark (reports/retrieval*)"
 	@echo "make bench-actions    action-server latency under 20 concurrent conversations (reports/actions_benchmark.json)"
+	@echo "make bench-chat       10/50/200 concurrent websocket shoppers: round trip, msgs/s, lost/duplicated (reports/chat_benchmark.*)"
 
 setup: $(STAMP)
 
@@ -75,6 +76,9 @@ bench-retrieval: index
 
 bench-actions: index churn
 	@$(PY) -m actions.bench $(BENCH_ARGS)
+
+bench-chat: index churn
+	@$(PY) -m bot.bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check bot actions retrieval finetune tests

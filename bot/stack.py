@@ -23,6 +23,12 @@ from bot.wait_ready import wait_ready
 
 logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The action server (Sanic) keeps idle connections longer than Rasa's HTTP client
+# (aiohttp, 15 s): with Sanic's default of 5 s, Rasa sometimes reused a connection
+# the action server was closing, and that action's reply was lost ("Cannot write to
+# closing transport"; 36-53 of ~350 messages at 200 concurrent shoppers).
+KEEP_ALIVE_ENV = "SANIC_KEEP_ALIVE_TIMEOUT"
+KEEP_ALIVE_SECONDS = "75"
 
 
 def free_port() -> int:
@@ -82,6 +88,7 @@ class Stack:
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")
         env.setdefault("USE_TF", "0")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env.setdefault(KEEP_ALIVE_ENV, KEEP_ALIVE_SECONDS)
         origins = [
             f"http://127.0.0.1:{self.shop_port}",
             f"http://localhost:{self.shop_port}",

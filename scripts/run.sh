@@ -41,6 +41,10 @@ fi
 # The widget's socket accepts the demo shop's page (a deployment sets its shop's origins).
 export SHOPBOT_CHAT_ORIGINS=${SHOPBOT_CHAT_ORIGINS:-http://localhost:$shop_port,http://127.0.0.1:$shop_port}
 
+# Idle connections outlive Rasa's HTTP client's (15 s), so Rasa never reuses one the
+# action server is closing (see bot/stack.py, KEEP_ALIVE_ENV).
+export SANIC_KEEP_ALIVE_TIMEOUT=${SANIC_KEEP_ALIVE_TIMEOUT:-75}
+
 echo "==> starting the action server on :$actions_port (log: logs/actions.log)"
 "$venv/bin/python" -m rasa_sdk --actions actions --port "$actions_port" >logs/actions.log 2>&1 &
 pids+=($!)

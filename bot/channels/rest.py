@@ -35,6 +35,9 @@ class RestInput(RasaRestInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """The stock blueprint plus a request check (see parent class)."""
+        from bot.rasa_speedups import install
+
+        install()
         blueprint = super().blueprint(on_new_message)
 
         @blueprint.middleware("request")

@@ -57,7 +57,9 @@ class ShopbotChannel(InputChannel):
     ) -> Blueprint:
         """The channel's routes (see parent class)."""
         from actions.settings import get_settings
+        from bot.rasa_speedups import install
 
+        install()
         server = ChatServer(self.config, get_settings().token_secret)
         blueprint = Blueprint("shopbot_chat", __name__)
 

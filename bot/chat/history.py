@@ -36,8 +36,10 @@ def message_object(
     image: str | None = None,
     agent_name: str | None = None,
     reply_to: str | None = None,
+    client_id: str | None = None,
 ) -> dict[str, Any]:
-    """A protocol message object (``from`` is user, bot or agent)."""
+    """A protocol message object (``from`` is user, bot or agent; ``client_id``
+    is a user message's client id)."""
     if isinstance(at, int | float):
         moment = datetime.fromtimestamp(at, tz=timezone.utc)
     else:
@@ -56,6 +58,7 @@ def message_object(
         "image": image,
         "agent_name": agent_name,
         "reply_to": reply_to,
+        "id": client_id,
         "at": utc_text(moment),
     }
 
@@ -68,7 +71,13 @@ def event_message(event: Event) -> dict[str, Any] | None:
         text = shown if isinstance(shown, str) and shown else event.text
         if not text:
             return None
-        return message_object("user", text, at=event.timestamp)
+        client_id = metadata.get(META_CLIENT_ID)
+        return message_object(
+            "user",
+            text,
+            at=event.timestamp,
+            client_id=client_id if isinstance(client_id, str) else None,
+        )
     if isinstance(event, BotUttered):
         metadata = event.metadata or {}
         data = event.data or {}

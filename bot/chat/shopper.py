@@ -255,7 +255,8 @@ def _accept(
     connection.send(frame("ack", id=message.id, duplicate=False))
     # The shopper's other tabs show the message too.
     state.broadcast(
-        frame("message", **message_object("user", message.text)), exclude=connection
+        frame("message", **message_object("user", message.text, client_id=message.id)),
+        exclude=connection,
     )
 
     async def handle(item: Inbound) -> None:
@@ -284,7 +285,7 @@ async def _handle(
             frame(
                 "message",
                 handoff_id=handoff.handoff_id,
-                **message_object("user", message.text),
+                **message_object("user", message.text, client_id=message.id),
             ),
         )
     else:

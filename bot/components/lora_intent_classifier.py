@@ -20,6 +20,7 @@ the stored files.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import EPOCHS, RANKING_LENGTH
 
 from bot.components.ranking import rank_intents
+from bot.components.threads import THREADS_ENV, set_inference_threads
 from finetune.config import TrainConfig
 from finetune.errors import ConfigError, FinetuneError
 from finetune.quantize import (
@@ -207,6 +209,7 @@ class LoraIntentClassifier(IntentClassifier, GraphComponent):
         from finetune.model import IntentModel
         from finetune.quantize import quantize_intent_model
 
+        set_inference_threads(os.environ.get(THREADS_ENV))
         model = IntentModel.load(path, device=inference_device(device, quantize))
         return quantize_intent_model(model, quantize)
 

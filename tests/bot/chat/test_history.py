@@ -30,6 +30,7 @@ def test_user_bot_and_agent_messages_are_labelled() -> None:
     messages = recent_messages(events)
     assert [m["from"] for m in messages] == ["user", "bot", "agent", "bot"]
     assert messages[0]["text"] == "Yes, cancel it"  # the title, not the payload
+    assert messages[0]["id"] == "c1" and messages[1]["id"] is None
     assert messages[1]["buttons"] == [{"title": "A", "payload": "/a"}]
     assert messages[2]["agent_name"] == "Alex"
     assert messages[3]["image"] == "https://shop.example/p.png"

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.handoffs.errors import HandoffNoOfferError
-from actions.handoffs.store import lock_held_handoff
+from actions.handoffs.store import HandoffRecord, lock_held_handoff
 from actions.offers.grants import ARM_OFFER, grant_offer
 from actions.store.schema import Offer, OfferGrant
 
@@ -91,17 +91,7 @@ def grant_suggested_offer(
             f"Handoff {handoff_id} has no signed-in customer to grant "
             f"{suggested.code!r} to."
         )
-    earlier = session.execute(
-        select(OfferGrant.id)
-        .join(Offer, Offer.id == OfferGrant.offer_id)
-        .where(
-            Offer.code == suggested.code,
-            OfferGrant.customer_id == customer_id,
-            OfferGrant.conversation_id == record.conversation_id,
-        )
-        .order_by(OfferGrant.id)
-        .limit(1)
-    ).scalar_one_or_none()
+    earlier = _earlier_grant(session, suggested.code, customer_id, record)
     if earlier is not None:
         logger.info(
             "Handoff %d: offer '%s' was granted already (grant %d).",
@@ -135,4 +125,48 @@ def grant_suggested_offer(
         code=suggested.code,
         title=suggested.title,
         already_granted=False,
+    )
+
+
+def _earlier_grant(
+    session: Session, code: str, customer_id: int, record: HandoffRecord
+) -> int | None:
+    """The id of the grant of ``code`` made in this handoff's conversation."""
+    earlier = session.execute(
+        select(OfferGrant.id)
+        .join(Offer, Offer.id == OfferGrant.offer_id)
+        .where(
+            Offer.code == code,
+            OfferGrant.customer_id == customer_id,
+            OfferGrant.conversation_id == record.conversation_id,
+        )
+        .order_by(OfferGrant.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if earlier is None else int(earlier)
+
+
+def granted_suggestion(
+    *, session: Session, record: HandoffRecord
+) -> SuggestedGrant | None:
+    """The grant of the handoff's suggested offer, if an agent made it already.
+
+    Args:
+        session: an open session.
+        record: the handoff.
+
+    Returns:
+        The grant (``already_granted=True``), or None when none was made.
+    """
+    suggested = record.packet.suggested_offer
+    if suggested is None or record.customer_id is None:
+        return None
+    earlier = _earlier_grant(session, suggested.code, record.customer_id, record)
+    if earlier is None:
+        return None
+    return SuggestedGrant(
+        grant_id=earlier,
+        code=suggested.code,
+        title=suggested.title,
+        already_granted=True,
     )

@@ -25,13 +25,12 @@ from bot.chat.conversations import (
     resume_events,
 )
 from bot.chat.history import message_object, recent_messages
-from bot.chat.hub import AgentPresence, Connection, HandoffView
+from bot.chat.hub import AgentPresence, Connection, HandoffView, client_frames
 from bot.chat.protocol import (
     AgentCommand,
     AgentReply,
     Hello,
     Ping,
-    ProtocolError,
     Typing,
     error_frame,
     frame,
@@ -101,15 +100,7 @@ async def serve_agent(server: ChatServer, socket: Any) -> None:
     connection = Connection(socket, "agent socket")
     presence: AgentPresence | None = None
     try:
-        while True:
-            raw = await socket.recv()
-            if raw is None:
-                break
-            try:
-                parsed = parse_agent_frame(raw)
-            except ProtocolError as error:
-                connection.send(error_frame(error.code, error.message, error.frame_id))
-                continue
+        async for parsed in client_frames(socket, connection, parse_agent_frame):
             if presence is None:
                 presence = await _hello(server, connection, parsed)
                 if presence is None:
@@ -207,7 +198,7 @@ async def _dispatch(server: ChatServer, presence: AgentPresence, parsed: Any) ->
 
 
 async def _open(server: ChatServer, presence: AgentPresence, handoff_id: int) -> None:
-    record = await store_ops.get_handoff(handoff_id)
+    record, grant = await store_ops.handoff_with_grant(handoff_id)
     events = await load_events(server.rasa_agent, record.conversation_id)
     holder = None
     if record.agent:
@@ -227,6 +218,9 @@ async def _open(server: ChatServer, presence: AgentPresence, handoff_id: int) ->
             packet=record.packet.to_dict(),
             messages=recent_messages(events, TRANSCRIPT_LIMIT),
             shopper_online=bool(state and state.online),
+            offer_granted=None
+            if grant is None
+            else {"code": grant.code, "title": grant.title},
         )
     )
 

@@ -16,9 +16,11 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.chat.protocol import ProtocolError, error_frame
 
 logger = logging.getLogger(__name__)
 
@@ -227,3 +229,23 @@ class Hub:
     def shopper_count(self) -> int:
         """Open shopper sockets."""
         return sum(len(s.connections) for s in self.sessions.values())
+
+
+async def client_frames(
+    socket: Any, connection: Connection, parse: Callable[[str | bytes], Any]
+) -> AsyncIterator[Any]:
+    """The parsed frames a socket sends, until it closes.
+
+    A frame that breaks the protocol is answered with its ``error`` frame and
+    skipped; the socket stays open.
+    """
+    while True:
+        raw = await socket.recv()
+        if raw is None:
+            return
+        try:
+            parsed = parse(raw)
+        except ProtocolError as error:
+            connection.send(error_frame(error.code, error.message, error.frame_id))
+            continue
+        yield parsed

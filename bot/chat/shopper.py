@@ -36,12 +36,11 @@ from bot.chat.history import (
     recent_messages,
     session_owner,
 )
-from bot.chat.hub import Connection, HandoffView, SessionState
+from bot.chat.hub import Connection, HandoffView, SessionState, client_frames
 from bot.chat.output import CHANNEL_NAME, SessionOutput
 from bot.chat.protocol import (
     Hello,
     Ping,
-    ProtocolError,
     Rating,
     ShopperMessage,
     Typing,
@@ -86,15 +85,7 @@ async def serve_shopper(
     connection = Connection(socket, "shopper socket")
     shopper: Shopper | None = None
     try:
-        while True:
-            raw = await socket.recv()
-            if raw is None:
-                break
-            try:
-                parsed = parse_shopper_frame(raw)
-            except ProtocolError as error:
-                connection.send(error_frame(error.code, error.message, error.frame_id))
-                continue
+        async for parsed in client_frames(socket, connection, parse_shopper_frame):
             if shopper is None:
                 if not isinstance(parsed, Hello):
                     connection.send(

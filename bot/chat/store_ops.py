@@ -133,6 +133,20 @@ async def get_handoff(handoff_id: int) -> Any:
     return await call(work)
 
 
+async def handoff_with_grant(handoff_id: int) -> tuple[Any, Any]:
+    """The handoff record and the grant of its suggested offer (or None)."""
+    from actions.handoffs.offers import granted_suggestion
+    from actions.handoffs.store import get_handoff as find
+
+    def work(session: Any) -> tuple[Any, Any]:
+        record = find(session=session, handoff_id=handoff_id)
+        if record is None:
+            raise StoreOpError("not_found", f"no handoff has id {handoff_id}")
+        return record, granted_suggestion(session=session, record=record)
+
+    return await call(work)
+
+
 async def open_queue() -> list[Any]:
     """The waiting and assigned handoffs, in priority order."""
     from actions.handoffs.queue import open_queue as queue

@@ -22,8 +22,12 @@ from actions.handoffs.errors import (
     HandoffNotFoundError,
     HandoffNotHeldError,
 )
-from actions.handoffs.offers import SuggestedGrant, grant_suggested_offer
-from actions.handoffs.store import claim_handoff, create_handoff
+from actions.handoffs.offers import (
+    SuggestedGrant,
+    grant_suggested_offer,
+    granted_suggestion,
+)
+from actions.handoffs.store import claim_handoff, create_handoff, get_handoff
 from actions.offers.errors import OfferBudgetExhaustedError, OfferUnavailableError
 from actions.store.db import session_scope
 from actions.store.schema import Offer, OfferGrant
@@ -116,6 +120,23 @@ def test_a_grant_the_bot_made_earlier_counts_as_the_first(
     grant = _grant(engine, _handoff(engine, make_packet))
     assert grant.already_granted
     assert _ledger(engine)[0] == 1
+
+
+def test_the_console_can_tell_whether_it_was_granted(
+    engine: Engine, make_packet: MakePacket
+) -> None:
+    _add_offer(engine)
+    handoff_id = _handoff(engine, make_packet)
+
+    def granted() -> SuggestedGrant | None:
+        with session_scope(engine) as session:
+            record = get_handoff(session=session, handoff_id=handoff_id)
+            assert record is not None
+            return granted_suggestion(session=session, record=record)
+
+    assert granted() is None
+    first = _grant(engine, handoff_id)
+    assert granted() == SuggestedGrant(first.grant_id, CODE, "10% off", True)
 
 
 def test_only_the_holder_may_grant(engine: Engine, make_packet: MakePacket) -> None:

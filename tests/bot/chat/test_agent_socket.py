@@ -85,6 +85,10 @@ async def test_full_handoff_and_back_to_the_bot(chat_stack: Any) -> None:
     assert granted["code"] in offer["text"] and not granted["already_granted"]
     await console.send("grant_offer", handoff_id=handoff_id)
     assert (await console.expect("offer_granted"))["already_granted"] is True
+    await console.send("open", handoff_id=handoff_id)  # e.g. after a reload
+    reopened = await console.expect("handoff")
+    assert reopened["offer_granted"]["code"] == granted["code"]
+    assert opened.get("offer_granted") is None
 
     await console.send("resolve", handoff_id=handoff_id)
     await console.expect("resolved")

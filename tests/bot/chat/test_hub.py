@@ -97,3 +97,30 @@ def test_idle_offline_sessions_are_forgotten_past_the_cap() -> None:
     for i in range(5):
         hub.session(f"s{i}")
     assert len(hub.sessions) <= 3 and "s4" in hub.sessions
+
+
+class ScriptedSocket(FakeSocket):
+    """A socket that receives the given frames, then reports it closed (None)."""
+
+    def __init__(self, frames: list[str]) -> None:
+        super().__init__()
+        self.frames = frames
+
+    async def recv(self) -> str | None:
+        return self.frames.pop(0) if self.frames else None
+
+
+async def test_client_frames_answers_bad_frames_and_skips_them() -> None:
+    from bot.chat.hub import client_frames
+    from bot.chat.protocol import parse_shopper_frame
+
+    socket = ScriptedSocket(
+        ['{"v": 1, "type": "ping"}', "nope", '{"v": 1, "type": "ping"}']
+    )
+    connection = Connection(socket, "test")
+    parsed = [
+        frame async for frame in client_frames(socket, connection, parse_shopper_frame)
+    ]
+    await connection.finish()
+    assert [type(frame).__name__ for frame in parsed] == ["Ping", "Ping"]
+    assert len(socket.sent) == 1 and '"bad_json"' in socket.sent[0]

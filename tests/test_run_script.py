@@ -232,6 +232,15 @@ def test_the_demo_shop_and_the_console_are_served(shopbot: Shopbot) -> None:
     console = f"http://127.0.0.1:{shopbot.rasa_port}/webhooks/shopbot/agent"
     with urllib.request.urlopen(console, timeout=30) as page:  # noqa: S310
         assert b"<html" in page.read().lower()
+    # The development-only demo agent that run.sh prints can sign in.
+    login = urllib.request.Request(
+        console + "/login",
+        data=json.dumps({"username": "demo", "password": "shopbot-demo"}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(login, timeout=30) as answer:  # noqa: S310
+        assert json.loads(answer.read())["username"] == "demo"
 
 
 def test_ctrl_c_stops_every_server(shopbot: Shopbot) -> None:

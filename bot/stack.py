@@ -120,8 +120,11 @@ class Stack:
         """
         self.log_dir.mkdir(parents=True, exist_ok=True)
         endpoints = self.log_dir / "endpoints.yml"
+        # The same stores as `make run`: conversations in SQLite (scripts/run.sh).
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+            "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            f"  db: {self.log_dir / 'tracker.db'}\n"
         )
         python = sys.executable
         self._spawn(

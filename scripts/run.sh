@@ -50,6 +50,14 @@ echo "==> starting the action server on :$actions_port (log: logs/actions.log)"
 pids+=($!)
 # endpoints.yml names the action server on the default port; point it at the port used here.
 sed "s#localhost:5055#localhost:$actions_port#" endpoints.yml >logs/endpoints.run.yml
+# Conversations survive restarts: unless endpoints.yml names a tracker store, Rasa keeps
+# them in SQLite (SHOPBOT_TRACKER_DB, default var/tracker.db); the widget then resumes a
+# conversation after a restart too.
+if ! grep -q "^tracker_store:" logs/endpoints.run.yml; then
+  tracker_db=${SHOPBOT_TRACKER_DB:-var/tracker.db}
+  mkdir -p "$(dirname "$tracker_db")"
+  printf 'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: %s\n' "$tracker_db" >>logs/endpoints.run.yml
+fi
 echo "==> starting the Rasa server on :$rasa_port with $model (log: logs/rasa.log)"
 "$venv/bin/rasa" run --enable-api --cors "*" --port "$rasa_port" --model "$model" \
   --endpoints logs/endpoints.run.yml --credentials credentials.yml >logs/rasa.log 2>&1 &

@@ -105,7 +105,13 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def shopbot(store_url: str) -> Iterator[Shopbot]:
+def tracker_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where run.sh's Rasa server keeps conversations (SQLite tracker store)."""
+    return tmp_path_factory.mktemp("tracker") / "tracker.db"
+
+
+@pytest.fixture(scope="module")
+def shopbot(store_url: str, tracker_db: Path) -> Iterator[Shopbot]:
     rasa_port, actions_port, shop_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
@@ -113,6 +119,7 @@ def shopbot(store_url: str) -> Iterator[Shopbot]:
         "RASA_PORT": str(rasa_port),
         "ACTIONS_PORT": str(actions_port),
         "SHOP_PORT": str(shop_port),
+        "SHOPBOT_TRACKER_DB": str(tracker_db),
         "SHOPBOT_RETRIEVAL_INDEX": str(INDEX),
         "USE_TF": "0",
         "HF_HUB_OFFLINE": "1",
@@ -222,6 +229,21 @@ def test_odd_messages_get_a_reply_over_rest(shopbot: Shopbot, text: str) -> None
     )
     assert status == 200, replies
     assert isinstance(replies, list)
+
+
+def test_conversations_are_kept_on_disk(shopbot: Shopbot, tracker_db: Path) -> None:
+    import sqlite3
+
+    status, replies = shopbot.post(
+        json.dumps({"sender": "on-disk", "message": "hello"}).encode()
+    )
+    assert status == 200 and replies
+    with sqlite3.connect(tracker_db) as db:
+        (count,) = db.execute(
+            "SELECT count(*) FROM events"
+            " WHERE sender_id = 'on-disk' AND type_name = 'user'"
+        ).fetchone()
+    assert count == 1
 
 
 def test_the_demo_shop_and_the_console_are_served(shopbot: Shopbot) -> None:

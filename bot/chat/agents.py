@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict, deque
+from collections import deque
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -46,7 +46,10 @@ CLOSE_UNAUTHORIZED = 4401
 TRANSCRIPT_LIMIT = 200
 LOGIN_WINDOW_SECONDS = 300
 LOGIN_MAX_FAILURES = 5
-_failures: defaultdict[str, deque[float]] = defaultdict(deque)
+MAX_TRACKED_USERNAMES = 10_000
+# Recent failed sign-ins per username; bounded, so guessing random usernames
+# cannot grow it without limit.
+_failures: dict[str, deque[float]] = {}
 
 
 def back_to_bot_text(shop_name: str, agent_name: str) -> str:
@@ -64,15 +67,22 @@ def offer_text(title: str, code: str) -> str:
 
 def login_blocked(username: str, now: float) -> bool:
     """Whether this username failed too often lately (throttles guessing)."""
-    recent = _failures[username]
+    recent = _failures.get(username)
+    if recent is None:
+        return False
     while recent and now - recent[0] > LOGIN_WINDOW_SECONDS:
         recent.popleft()
+    if not recent:
+        del _failures[username]
+        return False
     return len(recent) >= LOGIN_MAX_FAILURES
 
 
 def note_failure(username: str, now: float) -> None:
     """Count a failed sign-in."""
-    _failures[username].append(now)
+    if username not in _failures and len(_failures) >= MAX_TRACKED_USERNAMES:
+        del _failures[next(iter(_failures))]  # the longest-tracked username
+    _failures.setdefault(username, deque(maxlen=LOGIN_MAX_FAILURES)).append(now)
 
 
 async def sign_in(

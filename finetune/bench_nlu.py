@@ -6,8 +6,15 @@ a loaded Rasa ``Agent``, so training time and parse latency include everything R
 does for a message. Writes ``reports/nlu_benchmark.json`` and
 ``reports/nlu_benchmark.md``.
 
+Each (dataset, pipeline) result also gets a record in
+``reports/nlu_benchmark_meta.json``: when it ran, the load average before and after,
+the commit and the exact pipeline, so figures from different invocations can be
+told apart. ``--merge FILE`` adds the results (and that file's ``_meta`` sibling)
+of another invocation, e.g. a long DIET run made with ``--out`` elsewhere, without
+training anything.
+
 Usage: ``python -m finetune.bench_nlu [--datasets bitext bitext_cross banking77]
-[--pipelines diet lora]``.
+[--pipelines diet lora] [--out reports] [--merge OTHER/nlu_benchmark.json]``.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import argparse
 import asyncio
 import json
 import logging
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finetune.bench_report import render_markdown, summarise_latency
+from finetune.bench_report import merge_results, render_markdown, summarise_latency
 from finetune.calibration import expected_calibration_error
 from finetune.metrics import accuracy, macro_f1
 
@@ -186,18 +195,32 @@ async def _predict(
     return labels, confidences, latencies
 
 
-def run_one(split: Split, pipeline: str, workdir: Path) -> dict[str, float]:
-    """Train one pipeline on one split and evaluate it."""
+def run_one(
+    split: Split, pipeline: str, workdir: Path
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Train one pipeline on one split and evaluate it.
+
+    Returns:
+        The figures, and a record of the run (time, load, commit, pipeline).
+    """
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 
     data = workdir / f"{split.name}-train.yml"
     config = workdir / f"{split.name}-{pipeline}.yml"
     write_nlu_yaml(split.train, data)
-    write_config(
-        DIET_PIPELINE if pipeline == "diet" else lora_pipeline(Path("config.yml")),
-        config,
+    components = (
+        DIET_PIPELINE if pipeline == "diet" else lora_pipeline(Path("config.yml"))
     )
+    write_config(components, config)
+    record: dict[str, Any] = {
+        "started_at": _now(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "commit": _commit(),
+        "train_utterances": len(split.train),
+        "test_utterances": len(split.test),
+        "pipeline": components,
+    }
     logger.info(
         "==> %s / %s: training on %d utterances", split.name, pipeline, len(split.train)
     )
@@ -229,8 +252,51 @@ def run_one(split: Split, pipeline: str, workdir: Path) -> dict[str, float]:
         **summarise_latency(latencies),
         "trainable_params": trainable_parameters(agent, pipeline),
     }
+    record["finished_at"] = _now()
+    record["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     logger.info("<== %s / %s: %s", split.name, pipeline, json.dumps(result))
-    return result
+    return result, record
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _commit() -> str:
+    """The checked-out commit (with ``+dirty`` for local changes), or ``unknown``."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """Read a JSON object from ``path``; ``{}`` when the file does not exist."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err}); fix or delete it") from err
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _meta_path(results_path: Path) -> Path:
+    return results_path.with_name(results_path.stem + "_meta.json")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,27 +309,50 @@ def main(argv: list[str] | None = None) -> int:
         "--pipelines", nargs="+", default=list(PIPELINES), choices=PIPELINES
     )
     parser.add_argument("--out", default="reports", help="report folder")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        help="add the results of another run's nlu_benchmark.json (and its "
+        "_meta.json) to the report instead of training",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     root = Path.cwd()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / "nlu_benchmark.json"
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    if json_path.is_file():  # keep figures of splits/pipelines not re-run this time
-        results = json.loads(json_path.read_text())
-    with tempfile.TemporaryDirectory(prefix="shopbot-bench-") as tmp:
-        for split in load_splits(args.datasets, root):
-            for pipeline in args.pipelines:
-                results.setdefault(split.name, {})[pipeline] = run_one(
-                    split, pipeline, Path(tmp)
-                )
-                json_path.write_text(
-                    json.dumps(results, indent=2, sort_keys=True) + "\n"
-                )
-    (out / "nlu_benchmark.md").write_text(render_markdown(results))
+    meta_path = _meta_path(json_path)
+    try:
+        # Keep figures of splits/pipelines not re-run this time.
+        results = _read_json(json_path)
+        meta = _read_json(meta_path)
+        if args.merge is not None:
+            if not args.merge.is_file():
+                raise ValueError(f"--merge file {args.merge} does not exist")
+            results = merge_results(results, _read_json(args.merge))
+            meta = merge_results(meta, _read_json(_meta_path(args.merge)))
+    except ValueError as err:
+        sys.stderr.write(f"error: {err}\n")
+        return 2
+    if args.merge is None:
+        with tempfile.TemporaryDirectory(prefix="shopbot-bench-") as tmp:
+            for split in load_splits(args.datasets, root):
+                for pipeline in args.pipelines:
+                    result, record = run_one(split, pipeline, Path(tmp))
+                    results.setdefault(split.name, {})[pipeline] = result
+                    meta.setdefault(split.name, {})[pipeline] = record
+                    _write_json(json_path, results)
+                    _write_json(meta_path, meta)
+    else:
+        _write_json(json_path, results)
+        _write_json(meta_path, meta)
+    (out / "nlu_benchmark.md").write_text(render_markdown(results, meta))
     sys.stdout.write((out / "nlu_benchmark.md").read_text())
     return 0
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import platform
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -70,6 +71,64 @@ def verdicts(results: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[s
     return lines
 
 
+def merge_results(
+    base: Mapping[str, Mapping[str, Any]], other: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Merge two ``{dataset: {pipeline: entry}}`` mappings; ``other`` wins ties.
+
+    Args:
+        base: the results (or run records) kept so far.
+        other: results of another run, same shape.
+
+    Returns:
+        A new mapping holding every (dataset, pipeline) entry of both.
+
+    Raises:
+        ValueError: either mapping is not shaped ``{dataset: {pipeline: {...}}}``.
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    for source in (base, other):
+        for dataset, pipelines in source.items():
+            if not isinstance(pipelines, Mapping) or not all(
+                isinstance(entry, Mapping) for entry in pipelines.values()
+            ):
+                raise ValueError(
+                    f"results for {dataset!r} must map pipeline names to objects, "
+                    f"got {pipelines!r}"
+                )
+            merged.setdefault(dataset, {}).update(
+                {pipeline: dict(entry) for pipeline, entry in pipelines.items()}
+            )
+    return merged
+
+
+def run_lines(meta: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
+    """One line per recorded run: when, machine load, commit, LoRA settings."""
+    lines = []
+    for dataset in sorted(meta):
+        for pipeline in sorted(meta[dataset]):
+            record = meta[dataset][pipeline]
+            load = record.get("load_average_before", ["?"])[0]
+            line = (
+                f"- {dataset} / {pipeline}: {record.get('started_at', '?')} to "
+                f"{record.get('finished_at', '?')}, 1-min load {load} at start, "
+                f"commit {record.get('commit', '?')}"
+            )
+            classifier = [
+                c for c in record.get("pipeline", []) if "Classifier" in c["name"]
+            ]
+            settings = {
+                k: v
+                for c in classifier
+                for k, v in c.items()
+                if k in ("epochs", "rank", "head_init", "quantize", "learning_rate")
+            }
+            if settings:
+                line += ", " + ", ".join(f"{k} {v}" for k, v in settings.items())
+            lines.append(line)
+    return lines
+
+
 def _cell(metric: str, value: float) -> str:
     if metric in ("accuracy", "macro_f1", "ece"):
         return f"{value:.2%}"
@@ -78,15 +137,19 @@ def _cell(metric: str, value: float) -> str:
     return f"{value:.1f}" if metric == "train_seconds" else f"{value:.2f}"
 
 
-def render_markdown(results: Mapping[str, Mapping[str, Mapping[str, float]]]) -> str:
-    """Render the benchmark results as a Markdown report."""
+def render_markdown(
+    results: Mapping[str, Mapping[str, Mapping[str, float]]],
+    meta: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+) -> str:
+    """Render the benchmark results (and the run records, if any) as Markdown."""
     lines = [
         "# NLU benchmark: Rasa DIET vs LoRA-fine-tuned BERT",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores. Both pipelines "
-        "trained and queried through Rasa (`train_nlu`, `Agent.parse_message`) in one "
-        "run. Parse latency is one message at a time, end to end through the NLU "
-        "pipeline. Produced by `make bench-nlu`.",
+        "are trained and queried through Rasa (`train_nlu`, `Agent.parse_message`) "
+        "on the same splits. Parse latency is one message at a time, end to end "
+        "through the NLU pipeline. Produced by `make bench-nlu`; when and under "
+        "what load each row ran is listed under Runs.",
         "",
         "| dataset | pipeline | " + " | ".join(COLUMNS) + " |",
         "|---|---|" + "---|" * len(COLUMNS),
@@ -105,4 +168,6 @@ def render_markdown(results: Mapping[str, Mapping[str, Mapping[str, float]]]) ->
     if missing:
         lines += ["", f"Not measured yet: {', '.join(missing)}."]
     lines += ["", "## Targets", "", *verdicts(results), ""]
+    if meta:
+        lines += ["## Runs", "", *run_lines(meta), ""]
     return "\n".join(lines)

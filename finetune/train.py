@@ -4,7 +4,9 @@ AutoModelForSequenceClassification + a peft LoRA adapter (task SEQ_CLS) on the
 configured linear layers, with the classification head trained fully. AdamW with
 decoupled weight decay, linear warm-up then linear decay, label smoothing,
 gradient clipping, early stopping on a validation split, then temperature
-scaling fitted on that split.
+scaling fitted on that split. With ``head_init: "probe"`` the output layer is
+first fitted alone on the frozen encoder's features (LP-FT, see
+:mod:`finetune.probe`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from finetune.calibration import (
 from finetune.config import ALL_LINEAR, TrainConfig
 from finetune.data import Example, mask_numbers, stratified_split
 from finetune.errors import ConfigError, DataError
+from finetune.probe import fit_linear_probe
 from finetune.model import (
     IntentModel,
     load_base_classifier,
@@ -166,6 +169,8 @@ def train_intent_model(
         mask_id = tokenizer.mask_token_id
         mask_id = int(tokenizer.unk_token_id if mask_id is None else mask_id)
 
+        if config.head_init == "probe":
+            _probe_head(model, train_ids, train_y, len(label_names), pad_id, device)
         loop = _TrainingLoop(model, config, device, pad_id, len(train_ids))
         history: list[EpochStats] = []
         best_score: tuple[float, float] | None = None
@@ -601,7 +606,7 @@ def _logits(
 
     was_training = model.training
     model.eval()
-    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    order = _length_order(ids)
     out: npt.NDArray[np.float64] | None = None
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
@@ -616,6 +621,57 @@ def _logits(
         model.train()
     assert out is not None
     return out
+
+
+def _probe_head(
+    model: PeftModel,
+    ids: list[list[int]],
+    targets: list[int],
+    num_labels: int,
+    pad_id: int,
+    device: torch.device,
+) -> None:
+    """LP step of LP-FT: fit the output layer on the frozen features, load it.
+
+    Runs before any optimiser step, while LoRA's zero-initialised B matrices
+    leave the encoder exactly as pretrained.
+    """
+    import torch
+
+    started = time.perf_counter()
+    network = model.get_base_model()
+    name = head_modules(network, False)[0]
+    head = network.get_submodule(name)
+    features: list[torch.Tensor] = []
+
+    def record(_module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+        features.append(inputs[0].detach().float().cpu())
+
+    handle = head.register_forward_pre_hook(record)
+    try:
+        _logits(model, ids, pad_id, device)
+    finally:
+        handle.remove()
+    rows = torch.empty((len(ids), features[0].shape[1]))
+    rows[torch.tensor(_length_order(ids))] = torch.cat(features)
+    weight, bias = fit_linear_probe(rows, torch.tensor(targets), num_labels)
+    # peft trains a copy of the head (modules_to_save); the original stays frozen.
+    copies = getattr(head, "modules_to_save", None)
+    trained = head if copies is None else copies["default"]
+    with torch.no_grad():
+        trained.weight.copy_(weight.to(trained.weight.device))
+        trained.bias.copy_(bias.to(trained.bias.device))
+    logger.info(
+        "Linear probe on frozen features: head '%s' fitted on %d examples in %.1f s.",
+        name,
+        len(ids),
+        time.perf_counter() - started,
+    )
+
+
+def _length_order(ids: list[list[int]]) -> list[int]:
+    """Indices of ``ids`` shortest first (the order :func:`_logits` batches in)."""
+    return sorted(range(len(ids)), key=lambda i: len(ids[i]))
 
 
 def _trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -129,6 +129,9 @@ class LoraIntentClassifier(IntentClassifier, GraphComponent):
             "pooling": _DEFAULTS.pooling,
             # With pooling "cls": also train the pooler of the head fully.
             "train_head": _DEFAULTS.train_head,
+            # Output layer start: "probe" fits it on the frozen encoder first
+            # (LP-FT; more robust to new phrasings), "random" does not.
+            "head_init": _DEFAULTS.head_init,
             # torch threads while training on CPU; 0 = the idle cores (CPU count
             # minus the load average): busy cores slow training several-fold.
             "cpu_threads": _DEFAULTS.cpu_threads,

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 PROBE_INVERSE_L2 = 1.0
 PROBE_MAX_ITERATIONS = 500
 
+
 def fit_linear_probe(
     features: torch.Tensor,
     targets: torch.Tensor,

@@ -36,13 +36,13 @@ from finetune.calibration import (
 from finetune.config import ALL_LINEAR, TrainConfig
 from finetune.data import Example, mask_numbers, stratified_split
 from finetune.errors import ConfigError, DataError
-from finetune.probe import fit_linear_probe
 from finetune.model import (
     IntentModel,
     load_base_classifier,
     resolve_device,
     write_model_files,
 )
+from finetune.probe import fit_linear_probe
 
 if TYPE_CHECKING:
     import torch
@@ -657,7 +657,12 @@ def _probe_head(
     weight, bias = fit_linear_probe(rows, torch.tensor(targets), num_labels)
     # peft trains a copy of the head (modules_to_save); the original stays frozen.
     copies = getattr(head, "modules_to_save", None)
-    trained = head if copies is None else copies["default"]
+    trained: torch.nn.Module = head if copies is None else copies["default"]
+    if not isinstance(trained, torch.nn.Linear):
+        raise ConfigError(
+            f"head_init 'probe' needs a linear output layer, but '{name}' is "
+            f"{type(trained).__name__}; use head_init 'random'."
+        )
     with torch.no_grad():
         trained.weight.copy_(weight.to(trained.weight.device))
         trained.bias.copy_(bias.to(trained.bias.device))

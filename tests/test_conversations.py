@@ -40,9 +40,9 @@ HELDOUT_QUERIES = REPO_ROOT / "data" / "qa" / "heldout_queries.jsonl"
 INDEX_ENV = "SHOPBOT_RETRIEVAL_INDEX"
 # The honest reply of action_answer_from_past_cases (utter_retrieval_unsure).
 UNSURE = "not sure"
-# A shop question outside the 27 intents that the NLU sends to the fallback.
-# A shop question no intent covers (a gift-card payment question used to sit here, but
-# the classifier reads it as get_refund: a known NLU gap, see the closing note of issue 2).
+# A shop question outside the 27 intents that the NLU sends to the fallback. (A
+# gift-card payment question used to sit here; it is now a payment-methods question,
+# data/nlu/payment_methods.yml, with its own story in test_stories.yml.)
 UNUSUAL_QUESTION = "do you have a loyalty program?"
 TEST_STORIES = REPO_ROOT / "tests" / "test_stories.yml"
 # Bookkeeping actions Rasa runs on every turn; stories do not list them.

@@ -18,9 +18,7 @@ from finetune.train import _attach_lora, _encode, _logits, _probe_head
 def _blobs(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Three well-separated Gaussian clusters in 5 dimensions."""
     generator = torch.Generator().manual_seed(seed)
-    centres = torch.tensor(
-        [[4.0, 0, 0, 0, 0], [0, 4.0, 0, 0, 0], [0, 0, 4.0, 0, 0]]
-    )
+    centres = torch.tensor([[4.0, 0, 0, 0, 0], [0, 4.0, 0, 0, 0], [0, 0, 4.0, 0, 0]])
     targets = torch.arange(3).repeat_interleave(20)
     features = centres[targets] + torch.randn(60, 5, generator=generator)
     return features, targets

@@ -141,3 +141,26 @@ def test_cli_merge_bad_file_is_a_clear_error(tmp_path, capsys, content) -> None:
     err = capsys.readouterr().err
     assert "error:" in err and str(source) in err
     assert not (out / "nlu_benchmark.json").exists()
+
+
+def test_fresh_training_cache_points_rasa_at_an_empty_folder(  # type: ignore[no-untyped-def]
+    tmp_path, monkeypatch
+) -> None:
+    import os
+
+    from rasa.engine.caching import LocalTrainingCache
+
+    from finetune.bench_nlu import CACHE_ENV, fresh_training_cache
+
+    monkeypatch.setenv(CACHE_ENV, "/somewhere/else")
+    folder = tmp_path / "cache"
+    with fresh_training_cache(folder):
+        assert LocalTrainingCache._get_cache_location() == folder
+    assert os.environ[CACHE_ENV] == "/somewhere/else"
+    monkeypatch.delenv(CACHE_ENV)
+    with fresh_training_cache(tmp_path / "other"):
+        assert os.environ[CACHE_ENV] == str(tmp_path / "other")
+    assert CACHE_ENV not in os.environ
+    (folder / "stale.db").write_text("x")
+    with pytest.raises(ValueError, match="not empty"), fresh_training_cache(folder):
+        pass

@@ -350,8 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=0,
-        help="torch.set_num_threads; 0 keeps torch's default, which is what the "
-        "Rasa component runs with at parse time (default 0).",
+        help="torch.set_num_threads; 0 keeps torch's default (one per core). The "
+        "served Rasa component uses SHOPBOT_INFERENCE_THREADS, default 1, so "
+        "--threads 1 times what it does (default 0).",
     )
     parser.add_argument(
         "--out",

@@ -199,7 +199,7 @@ async def _predict(
 
 
 def run_one(
-    split: Split, pipeline: str, workdir: Path
+    split: Split, pipeline: str, workdir: Path, report_dir: str = "reports"
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """Train one pipeline on one split and evaluate it.
 
@@ -219,7 +219,7 @@ def run_one(
     record: dict[str, Any] = {
         "started_at": _now(),
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
-        "commit": _commit(),
+        "commit": _commit(report_dir),
         "train_utterances": len(split.train),
         "test_utterances": len(split.test),
         "pipeline": components,
@@ -290,24 +290,30 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-def _commit() -> str:
-    """The checked-out commit (with ``+dirty`` for local changes), or ``unknown``."""
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def commit_label(head: str, changed_paths: Sequence[str], report_dir: str) -> str:
+    """``head``, plus ``+dirty`` when a tracked file outside ``report_dir`` changed.
+
+    The report folder is left out: the benchmark rewrites its own reports.
+    """
+    prefix = report_dir.rstrip("/") + "/"
+    dirty = [path for path in changed_paths if not path.startswith(prefix)]
+    return head + ("+dirty" if dirty else "")
+
+
+def _commit(report_dir: str) -> str:
+    """The checked-out commit (see :func:`commit_label`), or ``unknown``."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        head = _git("rev-parse", "--short", "HEAD").strip()
+        status = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return head + ("+dirty" if dirty else "")
+    return commit_label(head, [line[3:] for line in status.splitlines()], report_dir)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -366,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="shopbot-bench-") as tmp:
             for split in load_splits(args.datasets, root):
                 for pipeline in args.pipelines:
-                    result, record = run_one(split, pipeline, Path(tmp))
+                    result, record = run_one(split, pipeline, Path(tmp), str(out))
                     results.setdefault(split.name, {})[pipeline] = result
                     meta.setdefault(split.name, {})[pipeline] = record
                     _write_json(json_path, results)

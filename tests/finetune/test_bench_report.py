@@ -164,3 +164,20 @@ def test_fresh_training_cache_points_rasa_at_an_empty_folder(  # type: ignore[no
     (folder / "stale.db").write_text("x")
     with pytest.raises(ValueError, match="not empty"), fresh_training_cache(folder):
         pass
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        ([], "abc1234"),
+        (["reports/nlu_benchmark.json", "reports/nlu_benchmark.md"], "abc1234"),
+        (["reports/nlu_benchmark.json", "config.yml"], "abc1234+dirty"),
+        (["reportsX/file"], "abc1234+dirty"),
+    ],
+)
+def test_commit_label_ignores_the_reports_the_bench_writes(
+    changed: list[str], expected: str
+) -> None:
+    from finetune.bench_nlu import commit_label
+
+    assert commit_label("abc1234", changed, "reports/") == expected

@@ -153,6 +153,22 @@ class TrainConfig:
             "differently-phrased messages); 'random' starts from random weights."
         },
     )
+    knn_weight: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of each prediction taken from a vote of the training "
+            "utterances nearest to the message in the frozen base encoder's "
+            "sentence space (similarity-weighted k nearest neighbours), in [0, 1); "
+            "the classifier gives the rest. The frozen space keeps the "
+            "pretrained notion of paraphrase that fine-tuning narrows, so the "
+            "blend is more robust to new phrasings, for a second encoder pass per "
+            "message. 0 disables it."
+        },
+    )
+    knn_neighbours: int = field(
+        default=50,
+        metadata={"help": "Neighbours k that vote when knn_weight > 0."},
+    )
     cpu_threads: int = field(
         default=0,
         metadata={
@@ -195,6 +211,8 @@ class TrainConfig:
         _check_float(self, "validation_fraction", low=0.0, high=0.5)
         _check_int(self, "early_stopping_patience", low=0)
         _check_int(self, "cpu_threads", low=0)
+        _check_float(self, "knn_weight", low=0.0, high=1.0)
+        _check_int(self, "knn_neighbours", low=1)
         if self.pooling not in POOLINGS:
             raise ConfigError(
                 f"pooling must be one of {list(POOLINGS)}, got {self.pooling!r}."

@@ -3,7 +3,9 @@
 A saved model folder holds only the LoRA adapter and the classification head
 (``adapter_config.json``, ``adapter_model.safetensors``), the tokenizer files,
 ``labels.json``, ``calibration.json``, ``train_config.json`` and
-``training_info.json``. The base checkpoint is referenced by name
+``training_info.json``, and with ``knn_weight`` > 0 ``neighbours.npz`` (the
+frozen-encoder embeddings of the training utterances, see
+:mod:`finetune.neighbours`). The base checkpoint is referenced by name
 (``train_config.json`` → ``base_model``) and resolved locally at load time.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,8 @@ from finetune.calibration import softmax
 from finetune.config import TrainConfig
 from finetune.data import mask_numbers
 from finetune.errors import ConfigError, ModelCorruptError, ModelFileMissingError
+from finetune.neighbours import NeighbourIndex, blend
+from finetune.sentence_encoder import SentenceEncoder
 
 if TYPE_CHECKING:
     import torch
@@ -37,6 +41,7 @@ LABELS_FILE = "labels.json"
 CALIBRATION_FILE = "calibration.json"
 CONFIG_FILE = "train_config.json"
 INFO_FILE = "training_info.json"
+NEIGHBOURS_FILE = "neighbours.npz"
 TOKENIZER_CONFIG_FILE = "tokenizer_config.json"
 ADAPTER_FILES = (ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE)
 REQUIRED_FILES = (
@@ -67,6 +72,10 @@ class IntentModel:
         quantization: ``"none"``, or ``"int8"`` for a copy made by
             :func:`finetune.quantize.quantize_intent_model` (inference only;
             :meth:`save` still writes the fp32 adapter).
+        sentence_encoder: the frozen base encoder, when ``config.knn_weight``
+            > 0 (else None).
+        neighbour_index: the training utterances' embeddings that vote, with
+            ``sentence_encoder``.
     """
 
     def __init__(
@@ -81,8 +90,14 @@ class IntentModel:
         info: dict[str, Any],
         device: torch.device,
         quantization: str = "none",
+        sentence_encoder: SentenceEncoder | None = None,
+        neighbour_index: NeighbourIndex | None = None,
     ) -> None:
         """Assemble a model from loaded parts; use :meth:`load` instead."""
+        if (sentence_encoder is None) != (neighbour_index is None):
+            raise ValueError(
+                "pass both sentence_encoder and neighbour_index, or neither."
+            )
         self.tokenizer = tokenizer
         self.model = model
         self.labels: tuple[str, ...] = tuple(labels)
@@ -93,14 +108,22 @@ class IntentModel:
         self.device = device
         self.quantization = quantization
         self._adapter_files = dict(adapter_files)
+        self.sentence_encoder = sentence_encoder
+        self.neighbour_index = neighbour_index
 
-    def with_network(self, model: torch.nn.Module, quantization: str) -> IntentModel:
+    def with_network(
+        self,
+        model: torch.nn.Module,
+        quantization: str,
+        sentence_encoder: SentenceEncoder | None = None,
+    ) -> IntentModel:
         """A copy of this model that runs ``model`` instead of its own network.
 
         Args:
             model: a network with the same inputs and outputs (e.g. a quantised
                 copy of :attr:`model`).
             quantization: how ``model`` was derived, e.g. ``"int8"``.
+            sentence_encoder: replaces :attr:`sentence_encoder` when given.
 
         Returns:
             A new model sharing tokenizer, labels, temperature, config, training
@@ -116,6 +139,8 @@ class IntentModel:
             info=self.info,
             device=self.device,
             quantization=quantization,
+            sentence_encoder=sentence_encoder or self.sentence_encoder,
+            neighbour_index=self.neighbour_index,
         )
 
     def predict_logits(
@@ -162,15 +187,16 @@ class IntentModel:
         return logits
 
     def _prepare(self, text: str) -> str:
-        if not self.config.mask_numbers:
-            return text
-        token = self.tokenizer.mask_token or self.tokenizer.unk_token
-        return mask_numbers(text, str(token))
+        return text_preparer(self.config, self.tokenizer)(text)
 
     def predict_proba(
         self, texts: Sequence[str], *, batch_size: int = PREDICT_BATCH_SIZE
     ) -> npt.NDArray[np.float64]:
         """Calibrated intent probabilities for each text.
+
+        With a neighbour index (``config.knn_weight`` > 0) the classifier's
+        probabilities are blended with the vote of the training utterances
+        nearest in the frozen encoder's space (:mod:`finetune.neighbours`).
 
         Args:
             texts: messages; blank ones get a uniform distribution.
@@ -185,7 +211,14 @@ class IntentModel:
         logits = self.predict_logits(texts, batch_size=batch_size)
         if len(texts) == 0:
             return logits
-        return softmax(logits, self.temperature)
+        probabilities = softmax(logits, self.temperature)
+        if self.sentence_encoder is None or self.neighbour_index is None:
+            return probabilities
+        votes = self.neighbour_index.vote(
+            self.sentence_encoder.encode(texts, batch_size=batch_size),
+            self.config.knn_neighbours,
+        )
+        return blend(probabilities, votes, self.config.knn_weight)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """Most likely intent for each text.
@@ -220,6 +253,8 @@ class IntentModel:
             config=self.config,
             info=self.info,
         )
+        if self.neighbour_index is not None:
+            self.neighbour_index.save(folder / NEIGHBOURS_FILE)
         logger.info(
             "Saved intent model (%d intents) to '%s'.", len(self.labels), folder
         )
@@ -274,6 +309,9 @@ class IntentModel:
         tokenizer = _load_tokenizer(folder, hint)
         model = build_inference_model(config, folder, labels, torch_device, hint)
         adapter_files = {name: (folder / name).read_bytes() for name in ADAPTER_FILES}
+        encoder, index = _load_neighbours(
+            folder, config, tokenizer, labels, torch_device, hint
+        )
         return cls(
             tokenizer=tokenizer,
             model=model,
@@ -283,7 +321,60 @@ class IntentModel:
             adapter_files=adapter_files,
             info=info,
             device=torch_device,
+            sentence_encoder=encoder,
+            neighbour_index=index,
         )
+
+
+def text_preparer(
+    config: TrainConfig, tokenizer: PreTrainedTokenizerBase
+) -> Callable[[str], str]:
+    """The preprocessing applied to every message before tokenising.
+
+    Args:
+        config: the training configuration (``mask_numbers``).
+        tokenizer: supplies the mask token.
+
+    Returns:
+        A function mapping a message to the text the networks see.
+    """
+    if not config.mask_numbers:
+        return str
+    token = str(tokenizer.mask_token or tokenizer.unk_token)
+    return lambda text: mask_numbers(text, token)
+
+
+def _load_neighbours(
+    folder: Path,
+    config: TrainConfig,
+    tokenizer: PreTrainedTokenizerBase,
+    labels: Sequence[str],
+    device: torch.device,
+    hint: str,
+) -> tuple[SentenceEncoder | None, NeighbourIndex | None]:
+    """The frozen encoder and neighbour index when ``knn_weight`` > 0."""
+    if config.knn_weight <= 0:
+        return None, None
+    path = folder / NEIGHBOURS_FILE
+    if not path.is_file():
+        raise ModelFileMissingError(
+            f"intent model folder '{folder}' lacks '{NEIGHBOURS_FILE}', which "
+            f"knn_weight {config.knn_weight} needs; {hint}."
+        )
+    index = NeighbourIndex.load(path, len(labels), hint)
+    encoder = SentenceEncoder.load(
+        config.base_model,
+        tokenizer,
+        max_length=config.max_length,
+        device=device,
+    )
+    if encoder.dim != index.dim:
+        raise ModelCorruptError(
+            f"neighbour index '{path}' holds {index.dim}-wide embeddings, but "
+            f"base model '{config.base_model}' makes {encoder.dim}-wide ones; "
+            f"{hint}."
+        )
+    return encoder, index
 
 
 def resolve_device(name: str) -> torch.device:

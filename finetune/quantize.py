@@ -152,7 +152,8 @@ def quantize_intent_model(model: IntentModel, quantize: str) -> IntentModel:
         ``model`` itself for ``"none"``; for ``"int8"`` a new
         :class:`IntentModel` sharing tokenizer, labels, temperature and adapter
         files with ``model`` (so saving it writes the same fp32 adapter) whose
-        network is an int8 copy. ``model`` is not modified.
+        network (and frozen sentence encoder, if any) is an int8 copy.
+        ``model`` is not modified.
 
     Raises:
         ConfigError: ``quantize`` is invalid, or ``"int8"`` for a model on CUDA.
@@ -161,7 +162,14 @@ def quantize_intent_model(model: IntentModel, quantize: str) -> IntentModel:
     mode = check_quantize(quantize)
     if mode == NO_QUANTIZATION:
         return model
-    quantized = model.with_network(quantize_module_int8(model.model), mode)
+    encoder = model.sentence_encoder
+    quantized = model.with_network(
+        quantize_module_int8(model.model),
+        mode,
+        None
+        if encoder is None
+        else encoder.with_encoder(quantize_module_int8(encoder.encoder)),
+    )
     logger.info(
         "Quantised the intent model (%d intents) to int8 for CPU inference.",
         len(model.labels),

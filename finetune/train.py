@@ -37,12 +37,15 @@ from finetune.config import ALL_LINEAR, TrainConfig
 from finetune.data import Example, mask_numbers, stratified_split
 from finetune.errors import ConfigError, DataError
 from finetune.model import (
+    NEIGHBOURS_FILE,
     IntentModel,
     load_base_classifier,
     resolve_device,
     write_model_files,
 )
+from finetune.neighbours import FloatArray, NeighbourIndex, blend
 from finetune.probe import fit_linear_probe
+from finetune.sentence_encoder import SentenceEncoder
 
 if TYPE_CHECKING:
     import torch
@@ -257,6 +260,18 @@ def train_intent_model(
                 calibration["validation_ece_raw"],
                 calibration["validation_ece_calibrated"],
             )
+        neighbours = None
+        if config.knn_weight > 0:
+            neighbours, blended = _neighbour_index(
+                config,
+                tokenizer,
+                device,
+                train_set,
+                train_y,
+                len(label_names),
+                (val_set, val_y, softmax(val_logits, temperature)) if val_ids else None,
+            )
+            calibration.update(blended)
     info: dict[str, Any] = {
         "trainable_parameters": trainable,
         "total_parameters": total,
@@ -283,6 +298,8 @@ def train_intent_model(
             config=config,
             info=info,
         )
+        if neighbours is not None:
+            neighbours.save(folder / NEIGHBOURS_FILE)
         del model
         # Loading what was just saved guarantees that the returned model predicts
         # exactly like every later load of the saved folder.
@@ -672,6 +689,56 @@ def _probe_head(
         len(ids),
         time.perf_counter() - started,
     )
+
+
+def _neighbour_index(
+    config: TrainConfig,
+    tokenizer: Any,
+    device: torch.device,
+    train_set: list[Example],
+    train_y: list[int],
+    num_labels: int,
+    validation: tuple[list[Example], npt.NDArray[np.int64], FloatArray] | None,
+) -> tuple[NeighbourIndex, dict[str, float]]:
+    """Embed the training utterances with the frozen encoder (kNN blend).
+
+    Returns the index and, given the validation set with its calibrated
+    classifier probabilities, the blend's validation accuracy and ECE.
+    """
+    started = time.perf_counter()
+    encoder = SentenceEncoder.load(
+        config.base_model,
+        tokenizer,
+        max_length=config.max_length,
+        device=device,
+    )
+    index = NeighbourIndex.build(
+        encoder.encode([e.text for e in train_set]), train_y, num_labels
+    )
+    record: dict[str, float] = {}
+    if validation is not None:
+        val_set, val_y, probabilities = validation
+        votes = index.vote(
+            encoder.encode([e.text for e in val_set]), config.knn_neighbours
+        )
+        mixed = blend(probabilities, votes, config.knn_weight)
+        accuracy = float(np.mean(mixed.argmax(axis=1) == val_y))
+        record = {
+            "validation_accuracy_blended": accuracy,
+            "validation_ece_blended": probabilities_ece(mixed, val_y),
+        }
+    logger.info(
+        "Neighbour index: %d training utterances embedded by the frozen encoder "
+        "in %.1f s (knn_weight %.2f, k=%d)%s.",
+        len(train_set),
+        time.perf_counter() - started,
+        config.knn_weight,
+        config.knn_neighbours,
+        f"; validation accuracy blended {record['validation_accuracy_blended']:.4f}"
+        if record
+        else "",
+    )
+    return index, record
 
 
 def _length_order(ids: list[list[int]]) -> list[int]:

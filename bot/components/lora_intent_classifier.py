@@ -132,6 +132,13 @@ class LoraIntentClassifier(IntentClassifier, GraphComponent):
             # Output layer start: "probe" fits it on the frozen encoder first
             # (LP-FT; more robust to new phrasings), "random" does not.
             "head_init": _DEFAULTS.head_init,
+            # Share of each prediction taken from a vote of the k training
+            # utterances nearest to the message in the frozen base encoder's
+            # sentence space; 0 disables it. Costs a second encoder pass per
+            # message and stores the training embeddings with the model.
+            "knn_weight": _DEFAULTS.knn_weight,
+            # Neighbours k that vote when knn_weight > 0.
+            "knn_neighbours": _DEFAULTS.knn_neighbours,
             # torch threads while training on CPU; 0 = the idle cores (CPU count
             # minus the load average): busy cores slow training several-fold.
             "cpu_threads": _DEFAULTS.cpu_threads,

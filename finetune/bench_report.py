@@ -121,7 +121,15 @@ def run_lines(meta: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
                 k: v
                 for c in classifier
                 for k, v in c.items()
-                if k in ("epochs", "rank", "head_init", "quantize", "learning_rate")
+                if k
+                in (
+                    "epochs",
+                    "rank",
+                    "head_init",
+                    "quantize",
+                    "learning_rate",
+                    "knn_weight",
+                )
             }
             if settings:
                 line += ", " + ", ".join(f"{k} {v}" for k, v in settings.items())

@@ -132,6 +132,8 @@ def test_default_config_covers_train_config_with_same_defaults() -> None:
         ),
         ({"quantize": None}, r"quantize must be one of .*got None"),
         ({"quantize": "int8", "device": "cuda"}, "quantize 'int8' runs on CPU only"),
+        ({"knn_weight": 1.5}, "knn_weight must be >= 0.0 and < 1.0"),
+        ({"knn_neighbours": 0}, "knn_neighbours must be >= 1"),
     ],
 )
 def test_invalid_config_raises_invalid_config_exception(
@@ -244,6 +246,41 @@ def test_int8_load_mostly_agrees_and_keeps_ranking_invariants(
     assert model.predict_proba(texts).sum(axis=1) == pytest.approx(1.0)
     files_after = {p: p.read_bytes() for p in storage_path.rglob("*") if p.is_file()}
     assert files_after == files_before
+
+
+def test_knn_blend_persists_and_loads_through_model_storage(
+    tiny_bert_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "storage").mkdir()
+    storage = LocalModelStorage(tmp_path / "storage")
+    config = _config(tiny_bert_dir, epochs=3, knn_weight=0.5, knn_neighbours=4)
+    component = LoraIntentClassifier.create(
+        config, storage, Resource("lora_intent_classifier"), _context()
+    )
+    component.train(_training_data())
+    model = component.intent_model
+    assert model is not None and model.neighbour_index is not None
+    files = {p.name for p in (tmp_path / "storage").rglob("*")}
+    assert "neighbours.npz" in files
+    texts = ["where is my parcel", "cancel the order", "hello", *ODD_MESSAGES]
+    loaded = LoraIntentClassifier.load(
+        {**config, "quantize": "int8"},
+        storage,
+        Resource("lora_intent_classifier"),
+        _context(),
+    )
+    assert loaded.intent_model is not None
+    assert loaded.intent_model.sentence_encoder is not None
+    for message in _parse(loaded, texts):
+        ranking = message.get(INTENT_RANKING_KEY)
+        assert message.get(INTENT) == ranking[0]
+        assert 0.0 <= ranking[0]["confidence"] <= 1.0
+    again = LoraIntentClassifier.load(
+        config, storage, Resource("lora_intent_classifier"), _context()
+    )
+    assert [m.get(INTENT) for m in _parse(again, texts)] == [
+        m.get(INTENT) for m in _parse(component, texts)
+    ]
 
 
 def test_missing_resource_gives_untrained_component(

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from finetune.base_model import resolve_base_model
+from finetune.batching import inference_batches
 from finetune.calibration import softmax
 from finetune.config import TrainConfig
 from finetune.data import mask_numbers
@@ -169,19 +170,16 @@ class IntentModel:
             if not isinstance(text, str):
                 raise TypeError(f"texts must be strings, got {type(text).__name__}.")
         logits = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
-        todo = [i for i, text in enumerate(texts) if text.strip()]
-        # Length-sorted batches waste less compute on padding.
-        todo.sort(key=lambda i: len(texts[i]))
+        batches = inference_batches(
+            self.tokenizer,
+            texts,
+            prepare=self._prepare,
+            max_length=self.config.max_length,
+            batch_size=batch_size,
+            device=self.device,
+        )
         with torch.inference_mode():
-            for start in range(0, len(todo), batch_size):
-                chunk = todo[start : start + batch_size]
-                encoded = self.tokenizer(
-                    [self._prepare(texts[i]) for i in chunk],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.config.max_length,
-                    return_tensors="pt",
-                ).to(self.device)
+            for chunk, encoded in batches:
                 output = self.model(**encoded).logits
                 logits[chunk] = output.float().cpu().numpy()
         return logits

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from finetune.base_model import resolve_base_model
+from finetune.batching import inference_batches
 from finetune.errors import ModelCorruptError
 
 if TYPE_CHECKING:
@@ -130,20 +131,16 @@ class SentenceEncoder:
         import torch
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        todo = sorted(
-            (i for i, text in enumerate(texts) if text.strip()),
-            key=lambda i: len(texts[i]),
+        batches = inference_batches(
+            self.tokenizer,
+            texts,
+            prepare=self.prepare,
+            max_length=self.max_length,
+            batch_size=batch_size,
+            device=self.device,
         )
         with torch.inference_mode():
-            for start in range(0, len(todo), batch_size):
-                chunk = todo[start : start + batch_size]
-                encoded = self.tokenizer(
-                    [self.prepare(texts[i]) for i in chunk],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                ).to(self.device)
+            for chunk, encoded in batches:
                 states = self.encoder(**encoded).last_hidden_state
                 mask = encoded["attention_mask"].unsqueeze(-1).to(states.dtype)
                 pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)

@@ -70,6 +70,35 @@ class MeanPoolingClassifier(torch.nn.Module):
         return SequenceClassifierOutput(logits=self.classifier(self.dropout(pooled)))
 
 
+def load_encoder(path: Path) -> tuple[PreTrainedModel, dict[str, Any]]:
+    """Load the bare encoder at ``path`` without its pretrained pooler.
+
+    Mean pooling never uses the pooler; architectures without a pooler option
+    load whole.
+
+    Args:
+        path: local checkpoint folder.
+
+    Returns:
+        The encoder (float32) and transformers' loading info.
+
+    Raises:
+        OSError: the checkpoint cannot be read.
+    """
+    try:
+        encoder, info = AutoModel.from_pretrained(
+            str(path),
+            local_files_only=True,
+            output_loading_info=True,
+            add_pooling_layer=False,
+        )
+    except TypeError:  # architectures without a pooler option
+        encoder, info = AutoModel.from_pretrained(
+            str(path), local_files_only=True, output_loading_info=True
+        )
+    return encoder.float(), dict(info)
+
+
 def build_classifier(
     path: Path, labels: Sequence[str], pooling: str
 ) -> tuple[torch.nn.Module, list[str]]:
@@ -101,17 +130,7 @@ def build_classifier(
                 output_loading_info=True,
             )
         elif pooling == "mean":
-            try:
-                encoder, info = AutoModel.from_pretrained(
-                    str(path),
-                    local_files_only=True,
-                    output_loading_info=True,
-                    add_pooling_layer=False,
-                )
-            except TypeError:  # architectures without a pooler option
-                encoder, info = AutoModel.from_pretrained(
-                    str(path), local_files_only=True, output_loading_info=True
-                )
+            encoder, info = load_encoder(path)
             model = MeanPoolingClassifier(encoder, len(labels))
         else:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")

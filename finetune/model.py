@@ -109,6 +109,7 @@ class IntentModel:
         self.device = device
         self.quantization = quantization
         self._adapter_files = dict(adapter_files)
+        self._prepare = text_preparer(config, tokenizer)
         self.sentence_encoder = sentence_encoder
         self.neighbour_index = neighbour_index
 
@@ -183,9 +184,6 @@ class IntentModel:
                 output = self.model(**encoded).logits
                 logits[chunk] = output.float().cpu().numpy()
         return logits
-
-    def _prepare(self, text: str) -> str:
-        return text_preparer(self.config, self.tokenizer)(text)
 
     def predict_proba(
         self, texts: Sequence[str], *, batch_size: int = PREDICT_BATCH_SIZE

@@ -80,25 +80,23 @@ class SentenceEncoder:
             BaseModelNotFoundError: the base model cannot be found.
             ModelCorruptError: the checkpoint cannot be loaded.
         """
-        from transformers import AutoModel
         from transformers.utils import logging as hf_logging
+
+        from finetune.architecture import load_encoder
 
         path = resolve_base_model(base_model)
         previous = hf_logging.get_verbosity()
         # The unused pretrained pooler is expected; transformers warns about it.
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         try:
-            encoder = AutoModel.from_pretrained(
-                str(path), local_files_only=True, add_pooling_layer=False
-            )
-        except TypeError:  # architectures without a pooler option
-            encoder = AutoModel.from_pretrained(str(path), local_files_only=True)
+            loaded, _ = load_encoder(path)
         except (OSError, ValueError, RuntimeError) as err:
             raise ModelCorruptError(
                 f"base model '{base_model}' at '{path}' could not be loaded: {err}"
             ) from err
         finally:
             hf_logging.set_verbosity(previous)
+        encoder: torch.nn.Module = loaded
         encoder.requires_grad_(False)
         encoder.eval()
         encoder.to(device)

@@ -34,13 +34,14 @@ from finetune.calibration import (
     softmax,
 )
 from finetune.config import ALL_LINEAR, TrainConfig
-from finetune.data import Example, mask_numbers, stratified_split
+from finetune.data import Example, stratified_split
 from finetune.errors import ConfigError, DataError
 from finetune.model import (
     NEIGHBOURS_FILE,
     IntentModel,
     load_base_classifier,
     resolve_device,
+    text_preparer,
     write_model_files,
 )
 from finetune.neighbours import FloatArray, NeighbourIndex, blend
@@ -581,10 +582,6 @@ def _attach_lora(
     return get_peft_model(base, lora)
 
 
-def _mask_token(tokenizer: Any) -> str:
-    return str(tokenizer.mask_token or tokenizer.unk_token)
-
-
 def _unused_poolers(model: torch.nn.Module) -> list[str]:
     return [n for n, _ in model.named_modules() if n.rsplit(".", 1)[-1] == "pooler"]
 
@@ -592,9 +589,10 @@ def _unused_poolers(model: torch.nn.Module) -> list[str]:
 def _encode(tokenizer: Any, texts: list[str], config: TrainConfig) -> list[list[int]]:
     if not texts:
         return []
-    if config.mask_numbers:
-        texts = [mask_numbers(text, _mask_token(tokenizer)) for text in texts]
-    encoded = tokenizer(texts, truncation=True, max_length=config.max_length)
+    prepare = text_preparer(config, tokenizer)
+    encoded = tokenizer(
+        [prepare(text) for text in texts], truncation=True, max_length=config.max_length
+    )
     return [list(ids) for ids in encoded["input_ids"]]
 
 
